@@ -1,0 +1,33 @@
+package io.pgha.engine.cli;
+
+import io.pgha.engine.Versions;
+import io.pgha.spi.SpiVersion;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+
+/** {@code pgha version}: the engine's version, the SPI version it implements and the Patroni version it follows. */
+@Command(name = "version", description = "Print pgha's version, its SPI version and the Patroni version it is compatible with.")
+public final class VersionCommand implements Callable<Integer> {
+
+    @Override
+    public Integer call() {
+        for (String line : lines()) {
+            System.out.println(line);
+        }
+        return 0;
+    }
+
+    static String[] lines() {
+        return new String[] {"pgha " + Versions.engine(), "SPI " + SpiVersion.CURRENT,
+                "Patroni-compatible " + Versions.PATRONI_COMPATIBLE, "Java " + Runtime.version()};
+    }
+
+    /** Feeds {@code pgha --version}. */
+    public static final class Provider implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return lines();
+        }
+    }
+}
