@@ -1,0 +1,41 @@
+package io.pgha.engine.ha;
+
+import io.pgha.spi.dcs.DcsTimings;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The dynamic settings the HA loop decides with, from the DCS {@code config} key (or {@code bootstrap.dcs} before
+ * the cluster exists), already validated and with Patroni's timing adjustment applied.
+ *
+ * @param timings ttl, loop_wait, retry_timeout
+ * @param maximumLagOnFailover a replica further behind the leader's last known position than this (bytes) does not
+ *        race
+ * @param primaryStartTimeout how long a crashed primary that holds the lock may take to start again before failing
+ *        over
+ * @param useSlots whether the leader keeps a physical slot per member
+ * @param usePgRewind whether a diverged former primary is rewound
+ * @param removeDataDirectoryOnRewindFailure re-create the replica when pg_rewind fails
+ * @param removeDataDirectoryOnDivergedTimelines re-create the replica when it diverged and cannot be rewound
+ * @param bootstrapConfig what the bootstrapping member writes into the {@code config} key
+ */
+public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
+        boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
+        Map<String, Object> bootstrapConfig) {
+
+    public HaPolicy {
+        Objects.requireNonNull(timings, "timings is null");
+        Objects.requireNonNull(primaryStartTimeout, "primaryStartTimeout is null");
+        bootstrapConfig = Map.copyOf(bootstrapConfig);
+    }
+
+    /**
+     * How long before the lock's expiry the fencing guard stops PostgreSQL if the lock was not refreshed: a quarter
+     * of the TTL, between one and three seconds — enough for an immediate shutdown on a loaded machine.
+     */
+    public Duration fenceMargin() {
+        long quarter = timings.ttl().toMillis() / 4;
+        return Duration.ofMillis(Math.max(1000, Math.min(3000, quarter)));
+    }
+}

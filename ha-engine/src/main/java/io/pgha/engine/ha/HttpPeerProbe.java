@@ -1,0 +1,147 @@
+package io.pgha.engine.ha;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.spi.dcs.Member;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link PeerProbe} over HTTP(S): {@code GET <api_url>} of every member at once, two seconds each, as Patroni does.
+ * Member certificates are not verified (Patroni does not either): the answer only informs the race, the DCS lock
+ * decides it.
+ */
+public final class HttpPeerProbe implements PeerProbe, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpPeerProbe.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient client;
+    private final ExecutorService executor;
+    private final Duration timeout;
+    private final Optional<String> authorization;
+
+    public HttpPeerProbe(Duration timeout, Optional<String> basicAuthorization) {
+        this.timeout = timeout;
+        this.authorization = basicAuthorization;
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "peer-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        this.client = HttpClient.newBuilder().connectTimeout(timeout).executor(executor).sslContext(trustAll()).build();
+    }
+
+    @Override
+    public Map<String, Optional<PeerStatus>> probe(List<Member> members) {
+        Map<String, CompletableFuture<Optional<PeerStatus>>> pending = new HashMap<>();
+        for (Member m : members) {
+            Optional<String> url = m.data().apiUrl();
+            if (url.isEmpty()) {
+                pending.put(m.name(), CompletableFuture.completedFuture(Optional.empty()));
+                continue;
+            }
+            HttpRequest.Builder req;
+            try {
+                req = HttpRequest.newBuilder(URI.create(url.get())).timeout(timeout).GET();
+            } catch (IllegalArgumentException e) {
+                pending.put(m.name(), CompletableFuture.completedFuture(Optional.empty()));
+                continue;
+            }
+            authorization.ifPresent(a -> req.header("Authorization", a));
+            pending.put(m.name(), client.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
+                    .thenApply(r -> parse(m.name(), r.body()))
+                    .exceptionally(e -> {
+                        LOG.debug("member {} did not answer on {}: {}", m.name(), url.get(), e.toString());
+                        return Optional.empty();
+                    }));
+        }
+        Map<String, Optional<PeerStatus>> out = new HashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
+        for (var e : pending.entrySet()) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
+            } catch (TimeoutException ex) {
+                e.getValue().cancel(true);
+                out.put(e.getKey(), Optional.empty());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                out.put(e.getKey(), Optional.empty());
+            } catch (Exception ex) {
+                out.put(e.getKey(), Optional.empty());
+            }
+        }
+        return out;
+    }
+
+    static Optional<PeerStatus> parse(String name, String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n == null || !n.isObject()) {
+                return Optional.empty();
+            }
+            JsonNode xlog = n.path("xlog");
+            long wal = Math.max(xlog.path("location").asLong(0),
+                    Math.max(xlog.path("received_location").asLong(0), xlog.path("replayed_location").asLong(0)));
+            JsonNode tags = n.path("tags");
+            boolean noFailover = MemberIdentity.truthy(tags.isMissingNode() ? null : jsonScalar(tags.path("nofailover")));
+            int priority = tags.path("failover_priority").isNumber() ? tags.path("failover_priority").asInt() : 1;
+            return Optional.of(new PeerStatus(name, n.path("role").asText(""), n.path("state").asText(""), wal,
+                    n.path("timeline").asLong(0), noFailover || priority <= 0 && tags.has("failover_priority"), priority));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Object jsonScalar(JsonNode n) {
+        if (n.isBoolean()) {
+            return n.asBoolean();
+        }
+        return n.isMissingNode() || n.isNull() ? null : n.asText();
+    }
+
+    private static SSLContext trustAll() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create TLS context", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

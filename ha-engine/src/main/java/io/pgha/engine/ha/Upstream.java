@@ -1,0 +1,20 @@
+package io.pgha.engine.ha;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The member a replica streams from.
+ *
+ * @param name its member name
+ * @param host its PostgreSQL host, from its {@code conn_url}
+ * @param port its PostgreSQL port
+ * @param slotName the replication slot to stream through on it, when slots are used
+ */
+public record Upstream(String name, String host, int port, Optional<String> slotName) {
+    public Upstream {
+        Objects.requireNonNull(name, "name is null");
+        Objects.requireNonNull(host, "host is null");
+        Objects.requireNonNull(slotName, "slotName is null");
+    }
+}
