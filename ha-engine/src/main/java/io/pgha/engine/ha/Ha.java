@@ -38,6 +38,8 @@ public final class Ha {
     private static final Logger LOG = LoggerFactory.getLogger(Ha.class);
     /** How long a switchover candidate waits to receive the old leader's last WAL before racing anyway. */
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
+    /** How long the slot of a member that left the DCS is kept (Patroni's member_slots_ttl default). */
+    private static final Duration MEMBER_SLOTS_TTL = Duration.ofMinutes(30);
 
     private final MemberIdentity me;
     private final DcsClient dcs;
@@ -53,6 +55,8 @@ public final class Ha {
     /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout. */
     private long primaryStartRequestedAt;
     private Instant dcsLastSeen = Instant.EPOCH;
+    /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
+    private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
     private String lastMessage = "";
 
     public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard,
@@ -592,14 +596,36 @@ public final class Ha {
                 LOG.warn("could not maintain replication slots: {}", e.getMessage());
             }
         }
-        if (pg.walPosition() != cluster.status().optime()) {
-            dcs.writeStatus(new LeaderStatus(pg.walPosition(), Map.of(), List.of()));
+        List<String> retain = List.copyOf(retainedSlots(cluster));
+        if (pg.walPosition() != cluster.status().optime() || !retain.equals(cluster.status().retainSlots())) {
+            dcs.writeStatus(new LeaderStatus(pg.walPosition(), Map.of(), retain));
         }
     }
 
-    /** One physical slot per member that streams from this member (all but those cascading from another). */
+    /**
+     * Slots of every member seen within {@link #MEMBER_SLOTS_TTL}, this one included, published as the status key's
+     * {@code retain_slots} so that a new leader keeps them too: a crashed former leader finds its slot ready when it
+     * rejoins.
+     */
+    private Set<String> retainedSlots(ClusterState cluster) {
+        long now = System.nanoTime();
+        for (Member m : cluster.members()) {
+            slotLastSeen.put(SlotNames.forMember(m.name()), now);
+        }
+        for (String s : cluster.status().retainSlots()) {
+            slotLastSeen.putIfAbsent(s, now);
+        }
+        slotLastSeen.values().removeIf(seen -> now - seen > MEMBER_SLOTS_TTL.toNanos());
+        return new TreeSet<>(slotLastSeen.keySet());
+    }
+
+    /**
+     * One physical slot per member that streams from this member (all but those cascading from another), plus the
+     * retained slots of members that are briefly absent.
+     */
     private Set<String> wantedSlots(ClusterState cluster) {
-        Set<String> wanted = new TreeSet<>();
+        Set<String> wanted = new TreeSet<>(retainedSlots(cluster));
+        wanted.remove(SlotNames.forMember(me.name()));
         for (Member m : cluster.members()) {
             if (m.name().equals(me.name())) {
                 continue;
@@ -607,8 +633,8 @@ public final class Ha {
             Object from = m.data().tags().get("replicatefrom");
             boolean cascades = from != null && !String.valueOf(from).equals(me.name())
                     && cluster.member(String.valueOf(from)).isPresent();
-            if (!cascades && !MemberIdentity.truthy(m.data().tags().get("nostream"))) {
-                wanted.add(SlotNames.forMember(m.name()));
+            if (cascades || MemberIdentity.truthy(m.data().tags().get("nostream"))) {
+                wanted.remove(SlotNames.forMember(m.name()));
             }
         }
         return wanted;
