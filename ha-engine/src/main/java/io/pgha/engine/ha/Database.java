@@ -80,6 +80,8 @@ public interface Database {
         /** pg_rewind brought it back onto the source's history. */
         REWOUND,
         /** It diverged and could not be rewound; the data directory must be re-created (or left alone). */
-        NEEDS_REINITIALIZE
+        NEEDS_REINITIALIZE,
+        /** The source cannot be compared with yet (still promoting, not reachable): try again next cycle. */
+        SOURCE_NOT_READY
     }
 }

@@ -294,6 +294,9 @@ public final class Ha {
                         + "rewound; not starting it (set use_pg_rewind, or remove_data_directory_on_diverged_timelines "
                         + "to re-create it)";
             }
+            case SOURCE_NOT_READY -> {
+                return "waiting for the leader (" + upstream.get().name() + ") to be ready before rejoining it";
+            }
             case REWOUND -> {
                 mayHaveDiverged = false;
                 database.startAsReplica(upstream);

@@ -1,0 +1,249 @@
+package io.pgha.engine.agent;
+
+import io.pgha.engine.Versions;
+import io.pgha.engine.config.DynamicConfig;
+import io.pgha.engine.config.LoadedConfig;
+import io.pgha.engine.config.PghaConfig;
+import io.pgha.engine.ha.Ha;
+import io.pgha.engine.ha.HaLoop;
+import io.pgha.engine.ha.HaPolicy;
+import io.pgha.engine.ha.HttpPeerProbe;
+import io.pgha.engine.ha.LeaseGuard;
+import io.pgha.engine.ha.MemberIdentity;
+import io.pgha.engine.plugin.LoadedProvider;
+import io.pgha.engine.plugin.PluginRegistry;
+import io.pgha.engine.rest.RestApiServer;
+import io.pgha.engine.rest.RestApiSettings;
+import io.pgha.spi.ConfigProblem;
+import io.pgha.spi.InvalidConfigException;
+import io.pgha.spi.PghaException;
+import io.pgha.spi.dcs.ClusterState;
+import io.pgha.spi.dcs.DcsClient;
+import io.pgha.spi.dcs.DcsProvider;
+import io.pgha.spi.dcs.DcsUnavailableException;
+import io.pgha.spi.dcs.Member;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running member: the DCS client, the local PostgreSQL, the HA loop and the REST API, started in that order
+ * and stopped in reverse. {@link #stop()} is what SIGTERM does: the HA loop finishes its cycle, PostgreSQL is shut
+ * down cleanly, and a leader releases its lock afterwards so that a replica takes over at once.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    private final PghaConfig config;
+    private final DcsClient dcs;
+    private final PostgresDatabase database;
+    private final LeaseGuard guard;
+    private final HttpPeerProbe probe;
+    private final Ha ha;
+    private final HaLoop loop;
+    private final RestApiServer rest;
+    private final DcsClient.Subscription watch;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    private Agent(PghaConfig config, DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
+            Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch) {
+        this.config = config;
+        this.dcs = dcs;
+        this.database = database;
+        this.guard = guard;
+        this.probe = probe;
+        this.ha = ha;
+        this.loop = loop;
+        this.rest = rest;
+        this.watch = watch;
+    }
+
+    /**
+     * Starts a member. Refuses (with an exception naming the problem, before touching PostgreSQL) an invalid DCS
+     * section, an unknown plugin, or a member of the same name that already runs.
+     */
+    public static Agent start(LoadedConfig loaded, PluginRegistry plugins, Map<String, String> environment) {
+        PghaConfig config = loaded.config();
+        Path stateRoot = stateRoot(config, environment);
+
+        LoadedProvider<DcsProvider> dcsProvider = plugins.dcs(config.dcs().name());
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (ConfigProblem p : dcsProvider.call(p -> p.validate(config.dcs().section()))) {
+            problems.add(p.path().startsWith(config.dcs().name()) ? p : p.under(config.dcs().name()));
+        }
+        problems.stream().filter(p -> !p.isError()).forEach(p -> LOG.warn("config: {}", p));
+        if (problems.stream().anyMatch(ConfigProblem::isError)) {
+            throw new InvalidConfigException(problems);
+        }
+        for (ConfigProblem w : loaded.warnings()) {
+            LOG.warn("config: {}", w);
+        }
+
+        AtomicReference<DynamicConfig> dynamic = new AtomicReference<>(config.bootstrap().dcs());
+        PostgresDatabase database = PostgresDatabase.create(config, loaded.tree(), dynamic::get, plugins, stateRoot,
+                environment);
+        EngineContext context = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot,
+                dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings());
+        DcsClient dcs = dcsProvider.contextual(DcsClient.class, dcsProvider.call(p -> p.open(config.dcs().section(), context)));
+        try {
+            refuseDuplicateMember(config, dcs);
+            database.adoptRunningPostmaster();
+
+            MemberIdentity me = new MemberIdentity(config.name(), config.scope(),
+                    "postgres://" + config.postgresql().memberConnectAddress() + "/postgres",
+                    config.restapi().apiUrl(), config.tags().asMemberTags());
+            LeaseGuard guard = new LeaseGuard(database);
+            HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
+            Ha ha = new Ha(me, dcs, database, probe, guard, cluster -> policy(config, cluster, dynamic));
+            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
+            RestBridge bridge = new RestBridge(ha, loop, dcs);
+            List<ConfigProblem> restProblems = new ArrayList<>();
+            RestApiSettings restSettings = RestApiSettings.fromConfig(restSection(loaded), 4, restProblems);
+            if (restProblems.stream().anyMatch(ConfigProblem::isError)) {
+                throw new InvalidConfigException(restProblems);
+            }
+            RestApiServer rest = RestApiServer.builder(restSettings).identity(config.scope(), config.name())
+                    .patroniVersion(Versions.PATRONI_COMPATIBLE).memberStatus(bridge).clusterView(bridge)
+                    .switchover(bridge).build();
+            rest.start();
+            DcsClient.Subscription watch = dcs.watch(loop);
+            loop.start();
+            LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
+                    config.name(), config.scope(), config.dcs().name(), rest.address(),
+                    config.postgresql().memberConnectAddress());
+            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch);
+        } catch (RuntimeException e) {
+            dcs.close();
+            database.close();
+            throw e;
+        }
+    }
+
+    /** The HA policy in force: the DCS {@code config} key once it exists, else {@code bootstrap.dcs}. */
+    static HaPolicy policy(PghaConfig config, ClusterState cluster, AtomicReference<DynamicConfig> current) {
+        DynamicConfig dyn = cluster.config().map(c -> {
+            List<ConfigProblem> problems = new ArrayList<>();
+            DynamicConfig d = DynamicConfig.from(c.data(), problems);
+            if (!current.get().raw().equals(d.raw())) {
+                problems.forEach(p -> LOG.warn("dynamic configuration in the DCS: {}", p));
+                d.timingAdjustment().ifPresent(LOG::warn);
+            }
+            return d;
+        }).orElse(config.bootstrap().dcs());
+        current.set(dyn);
+        return new HaPolicy(dyn.adjustedTimings(), dyn.maximumLagOnFailover(),
+                Duration.ofSeconds(dyn.primaryStartTimeout()), dyn.postgresql().useSlots(),
+                dyn.usePgRewind(config.postgresql()), config.postgresql().removeDataDirectoryOnRewindFailure(),
+                config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw());
+    }
+
+    /** Where plugins keep state across restarts: {@code PGHA_STATE_DIR}, else beside the data directory. */
+    static Path stateRoot(PghaConfig config, Map<String, String> environment) {
+        String fromEnv = environment.get("PGHA_STATE_DIR");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Path.of(fromEnv).toAbsolutePath();
+        }
+        Path data = Path.of(config.postgresql().dataDir()).toAbsolutePath();
+        Path parent = data.getParent() == null ? data : data.getParent();
+        return parent.resolve("pgha-state");
+    }
+
+    private static io.pgha.spi.ConfigSection restSection(LoadedConfig loaded) {
+        Object r = loaded.tree().get("restapi");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = r instanceof Map ? (Map<String, Object>) r : Map.of();
+        return new io.pgha.spi.ConfigSection("restapi", m);
+    }
+
+    private static Optional<String> basicAuth(PghaConfig config) {
+        return config.ctl().authentication().or(() -> config.restapi().authentication())
+                .map(a -> "Basic " + Base64.getEncoder().encodeToString(
+                        (a.username() + ":" + a.password().value()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Patroni refuses to start a second member of the same name while the first answers on its API. */
+    private static void refuseDuplicateMember(PghaConfig config, DcsClient dcs) {
+        Optional<Member> existing;
+        try {
+            existing = dcs.read().member(config.name());
+        } catch (DcsUnavailableException e) {
+            LOG.warn("DCS not accessible at start-up ({}); continuing, the HA loop will retry", e.getMessage());
+            return;
+        }
+        Optional<String> api = existing.flatMap(m -> m.data().apiUrl());
+        if (api.isEmpty() || api.get().equals(config.restapi().apiUrl())) {
+            return;
+        }
+        try {
+            URI liveness = URI.create(api.get().replaceFirst("/patroni$", "") + "/liveness");
+            HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+                    .send(HttpRequest.newBuilder(liveness).timeout(Duration.ofSeconds(2)).GET().build(),
+                            HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() == 200) {
+                throw new PghaException("DUPLICATE_MEMBER",
+                        "Can't start; there is already a node named '" + config.name() + "' running (" + api.get() + ")");
+            }
+        } catch (PghaException e) {
+            throw e;
+        } catch (Exception e) {
+            // not answering: the old member is gone
+        }
+    }
+
+    /** The HA state, for tests. */
+    public Ha ha() {
+        return ha;
+    }
+
+    /** The REST API's bound port. */
+    public int restPort() {
+        return rest.port();
+    }
+
+    /** Blocks until {@link #stop()} completed. */
+    public void awaitStopped() throws InterruptedException {
+        done.await();
+    }
+
+    /** Stops the member gracefully; idempotent. */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("shutting down member {}", config.name());
+        try {
+            loop.stop(Duration.ofSeconds(60));
+            LOG.info(ha.shutdown());
+        } catch (RuntimeException e) {
+            LOG.error("error while shutting down: {}", e.getMessage(), e);
+        } finally {
+            watch.close();
+            rest.stop();
+            guard.close();
+            probe.close();
+            dcs.close();
+            database.close();
+            done.countDown();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

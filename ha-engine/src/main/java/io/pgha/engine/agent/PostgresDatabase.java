@@ -1,0 +1,389 @@
+package io.pgha.engine.agent;
+
+import io.pgha.engine.config.CommandOption;
+import io.pgha.engine.config.DynamicConfig;
+import io.pgha.engine.config.HostPort;
+import io.pgha.engine.config.PghaConfig;
+import io.pgha.engine.config.PgUser;
+import io.pgha.engine.config.PostgresParameters;
+import io.pgha.engine.config.Secret;
+import io.pgha.engine.ha.DataDirectoryState;
+import io.pgha.engine.ha.Database;
+import io.pgha.engine.ha.DatabaseException;
+import io.pgha.engine.ha.PgObservation;
+import io.pgha.engine.ha.PgProcessState;
+import io.pgha.engine.ha.PgRole;
+import io.pgha.engine.ha.StopMode;
+import io.pgha.engine.ha.Upstream;
+import io.pgha.engine.plugin.LoadedProvider;
+import io.pgha.engine.plugin.PluginRegistry;
+import io.pgha.engine.postgres.ClusterBootstrap;
+import io.pgha.engine.postgres.ControlData;
+import io.pgha.engine.postgres.Credentials;
+import io.pgha.engine.postgres.DatabaseCommandRunner;
+import io.pgha.engine.postgres.DatabaseUser;
+import io.pgha.engine.postgres.InstanceObservation;
+import io.pgha.engine.postgres.Lsn;
+import io.pgha.engine.postgres.PostgresBinaries;
+import io.pgha.engine.postgres.PostgresException;
+import io.pgha.engine.postgres.PostgresInstance;
+import io.pgha.engine.postgres.PostgresSettings;
+import io.pgha.engine.postgres.ProcessState;
+import io.pgha.engine.postgres.ReplicaCreation;
+import io.pgha.engine.postgres.ReplicationSource;
+import io.pgha.engine.postgres.Rewinder;
+import io.pgha.engine.postgres.ServerConfig;
+import io.pgha.engine.postgres.ServerRole;
+import io.pgha.engine.postgres.ServerStatus;
+import io.pgha.spi.ConfigSection;
+import io.pgha.spi.bootstrap.BootstrapMethod;
+import io.pgha.spi.bootstrap.BootstrapMethodProvider;
+import io.pgha.spi.bootstrap.BootstrapResult;
+import io.pgha.spi.replica.ReplicaMethod;
+import io.pgha.spi.replica.ReplicaMethodProvider;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HA loop's {@link Database}, on the local PostgreSQL ({@link PostgresInstance}) and the configured bootstrap
+ * and replica-method plugins. Translates the layer's exceptions into {@link DatabaseException}s with one line each.
+ */
+final class PostgresDatabase implements Database, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresDatabase.class);
+    private static final Duration REWIND_TIMEOUT = Duration.ofMinutes(10);
+
+    private final PghaConfig config;
+    private final Map<String, Object> tree;
+    private final Supplier<DynamicConfig> dynamic;
+    private final PluginRegistry plugins;
+    private final DatabaseCommandRunner runner;
+    private final PostgresInstance pg;
+    private final EngineContext pluginContext;
+    private volatile Optional<Upstream> following = Optional.empty();
+
+    private PostgresDatabase(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
+            PluginRegistry plugins, DatabaseCommandRunner runner, PostgresInstance pg, EngineContext pluginContext) {
+        this.config = config;
+        this.tree = tree;
+        this.dynamic = dynamic;
+        this.plugins = plugins;
+        this.runner = runner;
+        this.pg = pg;
+        this.pluginContext = pluginContext;
+    }
+
+    static PostgresDatabase create(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
+            PluginRegistry plugins, Path stateRoot, Map<String, String> environment) {
+        DatabaseUser user = DatabaseUser.resolve(environment.getOrDefault("PGHA_POSTGRES_USER", DatabaseUser.DEFAULT_NAME));
+        DatabaseCommandRunner runner = new DatabaseCommandRunner(user);
+        PostgresBinaries binaries = PostgresBinaries.locate(config.postgresql().binDir().map(Path::of),
+                config.postgresql().binName());
+        HostPort listen = config.postgresql().listen();
+        PgUser superuser = config.postgresql().authentication().superuser();
+        PgUser replication = config.postgresql().authentication().replication().orElse(superuser);
+        PostgresSettings.Builder b = PostgresSettings.builder(Path.of(config.postgresql().dataDir()), binaries)
+                .listen(String.join(",", listen.hosts()), listen.port())
+                .names(config.scope(), config.name())
+                .superuser(credentials(superuser))
+                .replication(credentials(replication))
+                .pgpassFile(config.postgresql().pgpass().map(Path::of).orElse(stateRoot.resolve("pgpass")))
+                .postmasterLog(stateRoot.resolve("postgresql.log"));
+        config.postgresql().authentication().rewind().ifPresent(r -> b.rewind(credentials(r)));
+        config.postgresql().customConf().ifPresent(c -> b.customConf(Path.of(c)));
+        try {
+            java.nio.file.Files.createDirectories(stateRoot);
+        } catch (java.io.IOException e) {
+            throw new DatabaseException("cannot create the agent's state directory " + stateRoot + ": " + e.getMessage(), e);
+        }
+        PostgresInstance pg = new PostgresInstance(b.build(), runner);
+        EngineContext ctx = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot, "postgres",
+                runner, config.bootstrap().dcs().adjustedTimings());
+        return new PostgresDatabase(config, tree, dynamic, plugins, runner, pg, ctx);
+    }
+
+    private static Credentials credentials(PgUser u) {
+        Map<String, String> options = new LinkedHashMap<>(u.options());
+        u.sslpassword().ifPresent(p -> options.put("sslpassword", p.value()));
+        return new Credentials(u.username(), u.password().map(Secret::value), options);
+    }
+
+    DatabaseCommandRunner commands() {
+        return runner;
+    }
+
+    void adoptRunningPostmaster() {
+        pg.adoptRunning().ifPresent(p -> LOG.info("found PostgreSQL already running on {} (pid {}); taking charge of it",
+                config.postgresql().dataDir(), p.pid()));
+    }
+
+    // ---------------------------------------------------------------- observing
+
+    @Override
+    public PgObservation observe() {
+        InstanceObservation o = pg.observe();
+        PgProcessState process = switch (o.process()) {
+            case STOPPED -> PgProcessState.STOPPED;
+            case STARTING -> PgProcessState.STARTING;
+            case RUNNING -> PgProcessState.RUNNING;
+            case STOPPING -> PgProcessState.STOPPING;
+            case CRASHED -> PgProcessState.CRASHED;
+            case START_FAILED -> PgProcessState.START_FAILED;
+        };
+        if (o.status().isEmpty()) {
+            Optional<String> sysid = Optional.empty();
+            if (process != PgProcessState.RUNNING && pg.dataDirectory().isInitialized()) {
+                sysid = systemIdentifierFromControlData();
+            }
+            return new PgObservation(process, PgRole.UNKNOWN, 0, 0, 0, 0, Optional.empty(), false, false, 0,
+                    Optional.empty(), Map.of(), List.of(), sysid);
+        }
+        ServerStatus s = o.status().get();
+        Map<String, PgObservation.PendingChange> pending = new LinkedHashMap<>();
+        o.pendingRestart().forEach((k, v) -> pending.put(k, new PgObservation.PendingChange(v.oldValue(), v.newValue())));
+        List<Map<String, Object>> replication = new ArrayList<>();
+        o.replication().forEach(r -> replication.add(r.toPatroniMap()));
+        return new PgObservation(process, s.inRecovery() ? PgRole.REPLICA : PgRole.PRIMARY, s.timeline(),
+                s.walPosition().value(), s.receiveLsn().map(Lsn::value).orElse(0L),
+                s.replayLsn().map(Lsn::value).orElse(0L), s.replayTimestamp(), s.replayPaused(), s.streaming(),
+                s.serverVersion(), Optional.of(s.postmasterStartTime()), pending, replication,
+                Optional.of(s.systemIdentifier()).filter(x -> !x.isEmpty()));
+    }
+
+    private Optional<String> systemIdentifierFromControlData() {
+        try {
+            return Optional.of(pg.controlData().systemIdentifier());
+        } catch (PostgresException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public DataDirectoryState inspectDataDirectory() {
+        try {
+            if (pg.dataDirectory().isEmpty()) {
+                return DataDirectoryState.empty();
+            }
+            if (!pg.dataDirectory().isInitialized()) {
+                return DataDirectoryState.unusable(pg.dataDirectory() + " is not empty but holds no database cluster");
+            }
+            ControlData c = pg.controlData();
+            return new DataDirectoryState(DataDirectoryState.Kind.INITIALIZED, c.systemIdentifier(), c.timeline(),
+                    c.state().text(), "");
+        } catch (RuntimeException e) {
+            return DataDirectoryState.unusable(e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- creating
+
+    @Override
+    public void bootstrap() {
+        String methodName = config.bootstrap().method();
+        LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
+        ConfigSection options = methodName.equals("initdb")
+                ? optionsSection("bootstrap.initdb", nested(tree, "bootstrap", "initdb"))
+                : config.bootstrap().methodSection(methodName);
+        BootstrapMethod method = provider.contextual(BootstrapMethod.class,
+                provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
+        Duration timeout = Duration.ofMinutes(30);
+        ClusterBootstrap bootstrap = new ClusterBootstrap(pg);
+        try (method) {
+            boolean customHba = config.postgresql().pgHba().isPresent();
+            BootstrapResult result = bootstrap.bootstrap(method, customHba ? List.of()
+                    : config.bootstrap().pgHba().orElse(List.of()), timeout);
+            if (result instanceof BootstrapResult.Failed f) {
+                throw new DatabaseException("bootstrap method " + methodName + " failed: " + f.reason());
+            }
+            ProcessState state = pg.startAndWait(ServerRole.primary(), serverConfig(), config.postgresql().pgCtlTimeout());
+            if (state != ProcessState.RUNNING) {
+                throw new DatabaseException("the new cluster did not start (" + state + ")" + logTail());
+            }
+            bootstrap.postBootstrap(config.bootstrap().postBootstrap(), timeout);
+        } catch (PostgresException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void createReplica(Optional<Upstream> source) {
+        List<ReplicaCreation.NamedMethod> methods = new ArrayList<>();
+        List<String> names = config.postgresql().createReplicaMethods().isEmpty() ? List.of("basebackup")
+                : config.postgresql().createReplicaMethods();
+        try {
+            for (String name : names) {
+                LoadedProvider<ReplicaMethodProvider> provider = plugins.replicaMethod(name);
+                ConfigSection options = name.equals("basebackup")
+                        ? optionsSection("postgresql.basebackup", nested(tree, "postgresql", "basebackup"))
+                        : config.postgresql().replicaMethodSection(name);
+                ReplicaMethod method = provider.contextual(ReplicaMethod.class,
+                        provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
+                methods.add(new ReplicaCreation.NamedMethod(name, method));
+            }
+            ReplicaCreation.Outcome outcome = new ReplicaCreation(pg).create(methods, source.map(PostgresDatabase::source),
+                    "replica", Duration.ofHours(2));
+            if (!outcome.succeeded()) {
+                throw new DatabaseException("could not create a replica: " + outcome.describeFailures());
+            }
+            LOG.info("replica created with {}", outcome.succeededWith().orElse("?"));
+        } catch (PostgresException e) {
+            throw new DatabaseException(e.getMessage(), e);
+        } finally {
+            methods.forEach(m -> m.method().close());
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    @Override
+    public void startAsPrimary() {
+        following = Optional.empty();
+        wrap("start PostgreSQL", () -> pg.start(ServerRole.primary(), serverConfig()));
+    }
+
+    @Override
+    public void startAsReplica(Optional<Upstream> upstream) {
+        following = upstream;
+        wrap("start PostgreSQL", () -> pg.start(standby(upstream), serverConfig()));
+    }
+
+    @Override
+    public void follow(Optional<Upstream> upstream) {
+        if (upstream.equals(following)) {
+            return;
+        }
+        LOG.info("following {}", upstream.map(u -> u.name() + " at " + u.host() + ":" + u.port()).orElse("no upstream"));
+        wrap("re-point the standby", () -> {
+            ServerRole.Standby role = (ServerRole.Standby) standby(upstream);
+            if (!pg.follow(role, serverConfig())) {
+                pg.restart(role, serverConfig(), io.pgha.engine.postgres.StopMode.FAST, config.postgresql().pgCtlTimeout());
+            }
+            return null;
+        });
+        following = upstream;
+    }
+
+    @Override
+    public void stop(StopMode mode, Duration timeout) {
+        wrap("stop PostgreSQL", () -> pg.stop(mode == StopMode.FAST ? io.pgha.engine.postgres.StopMode.FAST
+                : io.pgha.engine.postgres.StopMode.IMMEDIATE, timeout));
+    }
+
+    @Override
+    public void fence() {
+        pg.fence();
+    }
+
+    @Override
+    public void promote(Duration timeout) {
+        following = Optional.empty();
+        wrap("promote", () -> {
+            pg.promote(timeout);
+            return null;
+        });
+    }
+
+    @Override
+    public void checkpoint() {
+        wrap("checkpoint", () -> {
+            pg.sql().checkpoint(Duration.ofSeconds(60));
+            return null;
+        });
+    }
+
+    @Override
+    public void syncReplicationSlots(Set<String> wanted) {
+        wrap("maintain replication slots", () -> pg.sql().syncPhysicalSlots(wanted));
+    }
+
+    @Override
+    public RejoinOutcome prepareToFollow(Upstream source) {
+        boolean rewindAllowed = dynamic.get().usePgRewind(config.postgresql());
+        Rewinder.Result r = wrap("compare timelines with " + source.name(),
+                () -> new Rewinder(pg).rejoin(source.host(), source.port(), Optional.empty(), rewindAllowed, REWIND_TIMEOUT));
+        LOG.info("rejoin check against {}: {} ({})", source.name(), r.outcome(), r.detail());
+        return switch (r.outcome()) {
+            case NOT_NEEDED -> RejoinOutcome.ALREADY_IN_SYNC;
+            case REWOUND -> RejoinOutcome.REWOUND;
+            case SOURCE_NOT_READY -> RejoinOutcome.SOURCE_NOT_READY;
+            default -> RejoinOutcome.NEEDS_REINITIALIZE;
+        };
+    }
+
+    @Override
+    public void removeDataDirectory() {
+        wrap("remove the data directory", () -> {
+            pg.dataDirectory().wipe();
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ServerConfig serverConfig() {
+        DynamicConfig dyn = dynamic.get();
+        Map<String, String> parameters = new LinkedHashMap<>(PostgresParameters.effective(config, dyn));
+        List<String> hba = config.postgresql().pgHba().or(() -> dyn.postgresql().pgHba()).orElse(List.of());
+        List<String> ident = config.postgresql().pgIdent().or(() -> dyn.postgresql().pgIdent()).orElse(List.of());
+        return new ServerConfig(parameters, hba, ident);
+    }
+
+    private ServerRole standby(Optional<Upstream> upstream) {
+        Map<String, String> recovery = new LinkedHashMap<>(dynamic.get().postgresql().recoveryConf());
+        recovery.putAll(config.postgresql().recoveryConf());
+        return new ServerRole.Standby(upstream.map(PostgresDatabase::source), recovery);
+    }
+
+    private static ReplicationSource source(Upstream u) {
+        return new ReplicationSource(u.host(), u.port(), u.slotName());
+    }
+
+    private String logTail() {
+        return pg.logTail().map(t -> "; PostgreSQL said: " + t.strip().replace('\n', ' ')).orElse("");
+    }
+
+    private <T> T wrap(String what, java.util.concurrent.Callable<T> action) {
+        try {
+            return action.call();
+        } catch (PostgresException e) {
+            throw new DatabaseException("could not " + what + ": " + e.getMessage() + logTail(), e);
+        } catch (DatabaseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new DatabaseException("could not " + what + ": " + e, e);
+        } catch (Exception e) {
+            throw new DatabaseException("could not " + what + ": " + e, e);
+        }
+    }
+
+    /** Patroni's option lists ({@code - data-checksums}, {@code - encoding: UTF8}) as a section keyed by index. */
+    static ConfigSection optionsSection(String path, Object raw) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (raw instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                m.put(Integer.toString(i), list.get(i));
+            }
+        } else if (raw instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> m.put(String.valueOf(k), v));
+        }
+        return new ConfigSection(path, m);
+    }
+
+    private static Object nested(Map<String, Object> tree, String a, String b) {
+        Object first = tree.get(a);
+        return first instanceof Map<?, ?> m ? m.get(b) : null;
+    }
+
+    @Override
+    public void close() {
+        pg.close();
+    }
+}
