@@ -1,0 +1,365 @@
+package io.pgha.dcs.etcd.internal;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.pgha.spi.dcs.ClusterChangeListener;
+import io.pgha.spi.dcs.ClusterState;
+import io.pgha.spi.dcs.DcsClient;
+import io.pgha.spi.dcs.DcsTimings;
+import io.pgha.spi.dcs.DcsUnavailableException;
+import io.pgha.spi.dcs.FailoverRequest;
+import io.pgha.spi.dcs.HistoryEntry;
+import io.pgha.spi.dcs.LeaderStatus;
+import io.pgha.spi.dcs.MemberData;
+import io.pgha.spi.dcs.PatroniLayout;
+import io.pgha.spi.dcs.PatroniLayout.RawValue;
+import io.pgha.spi.dcs.Precondition;
+import io.pgha.spi.dcs.SyncState;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link DcsClient} on etcd's v3 API, with Patroni's etcd3 key layout.
+ *
+ * <h2>Keys and leases</h2>
+ * Everything lives under {@code <namespace><scope>/}. {@code leader} holds the member name and {@code members/<name>}
+ * the member's JSON, each bound to a lease with TTL = ttl; the other keys have no lease. A key's version is its
+ * {@code mod_revision}; its session is its lease id in decimal, as Patroni reports it.
+ *
+ * <p>Patroni binds both keys to one lease per agent. Here each has its own ({@link LeaseSlot}), kept alive only by the
+ * call that owns it: {@link #refreshLeader()} for the lock, {@link #publishMember} for the member key. With a shared
+ * lease an agent that still publishes its member record would keep a lock it no longer refreshes; the SPI promises
+ * the lock vanishes within ttl of the last refresh. Other Patroni nodes never look at a foreign key's lease, so the
+ * difference is invisible to them.
+ *
+ * <h2>Writes</h2>
+ * The lock race is a transaction {@code if create_revision(leader) == 0 then put(leader, lease) else get(leader)};
+ * compare-and-set writes compare {@code mod_revision} (or {@code create_revision == 0} for "absent"), exactly as
+ * Patroni does, so mixed pgha/Patroni clusters agree on who won.
+ *
+ * <p>Thread-safe.
+ */
+public final class EtcdDcsClient implements DcsClient {
+    private final EtcdConnection connection;
+    private final String prefix;
+    private final String name;
+    private final ByteSequence nameBytes;
+    private final ByteSequence prefixBytes;
+    private final ByteSequence leaderKey;
+    private final ByteSequence memberKey;
+    private final LeaseSlot leaderLease;
+    private final LeaseSlot memberLease;
+    private final ClusterWatch watch;
+
+    EtcdDcsClient(EtcdConnection connection, String namespace, String scope, String memberName) {
+        this.connection = connection;
+        this.prefix = PatroniLayout.clusterPrefix(namespace, scope);
+        this.name = Objects.requireNonNull(memberName, "memberName is null");
+        this.nameBytes = bytes(name);
+        this.prefixBytes = bytes(prefix);
+        this.leaderKey = key(PatroniLayout.LEADER);
+        this.memberKey = key(PatroniLayout.MEMBERS + name);
+        this.leaderLease = new LeaseSlot(connection, "leader lock");
+        this.memberLease = new LeaseSlot(connection, "member key");
+        this.watch = new ClusterWatch(connection, prefix);
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private ByteSequence key(String relative) {
+        return bytes(prefix + relative);
+    }
+
+    /** etcd leases are whole seconds; rounding up keeps "not before ttl". */
+    private long ttlSeconds() {
+        long ms = connection.timings().ttl().toMillis();
+        return Math.max(1, (ms + 999) / 1000);
+    }
+
+    @Override
+    public ClusterState read() {
+        GetResponse r = connection.call("read " + prefix,
+                c -> c.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build()));
+        Map<String, RawValue> values = new LinkedHashMap<>();
+        for (KeyValue kv : r.getKvs()) {
+            String k = kv.getKey().toString(StandardCharsets.UTF_8);
+            if (k.startsWith(prefix)) {
+                values.put(k.substring(prefix.length()), new RawValue(kv.getValue().toString(StandardCharsets.UTF_8),
+                        kv.getModRevision(), session(kv)));
+            }
+        }
+        return PatroniLayout.decode(values);
+    }
+
+    private static String session(KeyValue kv) {
+        return kv.getLease() == 0 ? "" : Long.toString(kv.getLease());
+    }
+
+    @Override
+    public boolean acquireLeader() {
+        for (int round = 0; round < 2; round++) {
+            long lease = leaderLease.fresh(ttlSeconds());
+            AtomicInteger attempts = new AtomicInteger();
+            try {
+                TxnResponse r = connection.call("race for the leader lock", c -> {
+                    attempts.incrementAndGet();
+                    return c.getKVClient().txn()
+                            .If(new Cmp(leaderKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                            .Then(Op.put(leaderKey, nameBytes, PutOption.builder().withLeaseId(lease).build()))
+                            .Else(Op.get(leaderKey, GetOption.DEFAULT))
+                            .commit();
+                });
+                if (r.isSucceeded()) {
+                    return true;
+                }
+                // After a retry, the key we find may be the one an earlier attempt of this call wrote.
+                return attempts.get() > 1 && r.getGetResponses().stream().flatMap(g -> g.getKvs().stream())
+                        .anyMatch(kv -> kv.getValue().equals(nameBytes) && kv.getLease() == lease);
+            } catch (EtcdConnection.LeaseNotFoundException e) {
+                leaderLease.forget(lease); // expired between the keepalive and the put
+            }
+        }
+        throw new DcsUnavailableException("etcd kept losing the leader lock's lease while acquiring it");
+    }
+
+    @Override
+    public boolean refreshLeader() {
+        long ttl = ttlSeconds();
+        boolean alive = leaderLease.keepAliveIfCurrent(ttl);
+        long ours = leaderLease.id();
+        GetResponse g = connection.call("read the leader lock", c -> c.getKVClient().get(leaderKey));
+        if (g.getKvs().isEmpty()) {
+            return false;
+        }
+        KeyValue kv = g.getKvs().get(0);
+        if (!kv.getValue().equals(nameBytes)) {
+            return false;
+        }
+        if (alive && kv.getLease() == ours) {
+            return true;
+        }
+        // Our name under another lease (an earlier incarnation of this agent, or a new ttl): rebind it to ours.
+        for (int round = 0; round < 2; round++) {
+            long lease = leaderLease.fresh(ttl);
+            try {
+                TxnResponse r = connection.call("rebind the leader lock to our lease", c -> c.getKVClient().txn()
+                        .If(new Cmp(leaderKey, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+                        .Then(Op.put(leaderKey, nameBytes, PutOption.builder().withLeaseId(lease).build()))
+                        .commit());
+                return r.isSucceeded();
+            } catch (EtcdConnection.LeaseNotFoundException e) {
+                leaderLease.forget(lease);
+            }
+        }
+        throw new DcsUnavailableException("etcd kept losing the leader lock's lease while refreshing it");
+    }
+
+    @Override
+    public boolean releaseLeader() {
+        TxnResponse r = connection.call("release the leader lock", c -> c.getKVClient().txn()
+                .If(new Cmp(leaderKey, Cmp.Op.EQUAL, CmpTarget.value(nameBytes)))
+                .Then(Op.delete(leaderKey, DeleteOption.DEFAULT))
+                .commit());
+        return r.isSucceeded();
+    }
+
+    @Override
+    public void takeLeader() {
+        putWithLease(leaderLease, leaderKey, nameBytes, "take the leader lock");
+    }
+
+    @Override
+    public void publishMember(MemberData member) {
+        Objects.requireNonNull(member, "member is null");
+        putWithLease(memberLease, memberKey, bytes(member.toJson()), "publish member " + name);
+    }
+
+    private void putWithLease(LeaseSlot slot, ByteSequence key, ByteSequence value, String what) {
+        for (int round = 0; round < 2; round++) {
+            long lease = slot.fresh(ttlSeconds());
+            try {
+                connection.call(what, c -> c.getKVClient().put(key, value, PutOption.builder().withLeaseId(lease).build()));
+                return;
+            } catch (EtcdConnection.LeaseNotFoundException e) {
+                slot.forget(lease);
+            }
+        }
+        throw new DcsUnavailableException("etcd kept losing the lease while trying to " + what);
+    }
+
+    @Override
+    public void deleteMember() {
+        delete(memberKey, "delete member " + name);
+    }
+
+    @Override
+    public void writeStatus(LeaderStatus status) {
+        Objects.requireNonNull(status, "status is null");
+        put(PatroniLayout.STATUS, PatroniLayout.encodeStatus(status));
+    }
+
+    @Override
+    public void writeFailsafe(Map<String, String> members) {
+        Objects.requireNonNull(members, "members is null");
+        put(PatroniLayout.FAILSAFE, PatroniLayout.encodeFailsafe(members));
+    }
+
+    @Override
+    public boolean writeConfig(Map<String, Object> config, Precondition precondition) {
+        Objects.requireNonNull(config, "config is null");
+        return compareAndPut(PatroniLayout.CONFIG, PatroniLayout.encodeConfig(config), precondition);
+    }
+
+    @Override
+    public boolean writeFailover(FailoverRequest request, Precondition precondition) {
+        Objects.requireNonNull(request, "request is null");
+        return compareAndPut(PatroniLayout.FAILOVER, PatroniLayout.encodeFailover(request), precondition);
+    }
+
+    @Override
+    public boolean clearFailover(Precondition precondition) {
+        return compareAndDelete(PatroniLayout.FAILOVER, precondition);
+    }
+
+    @Override
+    public boolean writeSync(SyncState sync, Precondition precondition) {
+        Objects.requireNonNull(sync, "sync is null");
+        return compareAndPut(PatroniLayout.SYNC, PatroniLayout.encodeSync(sync), precondition);
+    }
+
+    @Override
+    public boolean clearSync(Precondition precondition) {
+        return compareAndDelete(PatroniLayout.SYNC, precondition);
+    }
+
+    @Override
+    public boolean writeHistory(List<HistoryEntry> history, Precondition precondition) {
+        Objects.requireNonNull(history, "history is null");
+        return compareAndPut(PatroniLayout.HISTORY, PatroniLayout.encodeHistory(history), precondition);
+    }
+
+    @Override
+    public boolean writeInitialize(String value, Precondition precondition) {
+        Objects.requireNonNull(value, "value is null");
+        return compareAndPut(PatroniLayout.INITIALIZE, value, precondition);
+    }
+
+    @Override
+    public void cancelInitialization() {
+        delete(key(PatroniLayout.INITIALIZE), "delete the initialize key");
+    }
+
+    @Override
+    public void deleteCluster() {
+        connection.call("delete every key under " + prefix,
+                c -> c.getKVClient().delete(prefixBytes, DeleteOption.builder().isPrefix(true).build()));
+    }
+
+    private void put(String relative, String value) {
+        ByteSequence k = key(relative);
+        ByteSequence v = bytes(value);
+        connection.call("write " + prefix + relative, c -> c.getKVClient().put(k, v));
+    }
+
+    private void delete(ByteSequence k, String what) {
+        connection.call(what, c -> c.getKVClient().delete(k));
+    }
+
+    /** The etcd comparison for a precondition; {@code null} for {@link Precondition#any()}. */
+    private static Cmp condition(ByteSequence k, Precondition precondition) {
+        Objects.requireNonNull(precondition, "precondition is null");
+        if (precondition instanceof Precondition.Any) {
+            return null;
+        }
+        if (precondition instanceof Precondition.Absent) {
+            return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+        }
+        if (precondition instanceof Precondition.AtVersion v) {
+            return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(v.version()));
+        }
+        throw new IllegalArgumentException("unknown precondition " + precondition);
+    }
+
+    private boolean compareAndPut(String relative, String value, Precondition precondition) {
+        ByteSequence k = key(relative);
+        ByteSequence v = bytes(value);
+        String what = "write " + prefix + relative;
+        Cmp cmp = condition(k, precondition);
+        if (cmp == null) {
+            connection.call(what, c -> c.getKVClient().put(k, v));
+            return true;
+        }
+        if (precondition instanceof Precondition.AtVersion at && at.version() <= 0) {
+            return false; // no existing key has such a revision; etcd would read it as "absent"
+        }
+        return connection.call(what, c -> c.getKVClient().txn().If(cmp).Then(Op.put(k, v, PutOption.DEFAULT)).commit())
+                .isSucceeded();
+    }
+
+    private boolean compareAndDelete(String relative, Precondition precondition) {
+        ByteSequence k = key(relative);
+        String what = "delete " + prefix + relative;
+        Cmp cmp = condition(k, precondition);
+        if (cmp == null) {
+            delete(k, what);
+            return true;
+        }
+        if (precondition instanceof Precondition.AtVersion at && at.version() <= 0) {
+            return false;
+        }
+        return connection.call(what, c -> c.getKVClient().txn().If(cmp).Then(Op.delete(k, DeleteOption.DEFAULT)).commit())
+                .isSucceeded();
+    }
+
+    @Override
+    public Subscription watch(ClusterChangeListener listener) {
+        Objects.requireNonNull(listener, "listener is null");
+        if (connection.isClosed()) {
+            throw new IllegalStateException("this etcd DCS client is closed");
+        }
+        return watch.add(listener);
+    }
+
+    /** Whether the watch stream is confirmed by the store (tests use it to avoid racing the watch's creation). */
+    public boolean watchEstablished() {
+        return watch.isEstablished();
+    }
+
+    @Override
+    public void updateTimings(DcsTimings timings) {
+        connection.updateTimings(Objects.requireNonNull(timings, "timings is null"));
+    }
+
+    @Override
+    public void close() {
+        try {
+            watch.close();
+        } finally {
+            connection.close();
+        }
+    }
+
+    /** The etcd endpoints this client talks to, comma-separated. */
+    public String endpoints() {
+        return connection.endpoints();
+    }
+
+    @Override
+    public String toString() {
+        return "EtcdDcsClient[" + prefix + " member " + name + " at " + connection.endpoints() + "]";
+    }
+}

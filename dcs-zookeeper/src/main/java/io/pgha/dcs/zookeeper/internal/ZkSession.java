@@ -1,0 +1,118 @@
+package io.pgha.dcs.zookeeper.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Curator client, i.e. one ZooKeeper session timeout. Curator re-opens the ZooKeeper session itself after an
+ * expiry; a {@code ZkSession} is replaced only when the ttl (the session timeout) changes.
+ */
+public final class ZkSession {
+    private static final Logger LOG = LoggerFactory.getLogger(ZkSession.class);
+
+    private final CuratorFramework framework;
+    private final String connectString;
+    private final int sessionTimeoutMs;
+
+    public ZkSession(CuratorFramework framework, String connectString, int sessionTimeoutMs) {
+        this.framework = framework;
+        this.connectString = connectString;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+    }
+
+    void start(BiConsumer<ZkSession, ConnectionState> stateListener) {
+        framework.getConnectionStateListenable().addListener((client, state) -> stateListener.accept(this, state));
+        framework.start();
+    }
+
+    CuratorFramework framework() {
+        return framework;
+    }
+
+    String connectString() {
+        return connectString;
+    }
+
+    /** Waits until connected or the deadline passes; whether connected. */
+    boolean awaitConnected(long deadlineNanos) throws InterruptedException {
+        if (framework.getZookeeperClient().isConnected()) {
+            return true;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (ms <= 0 || framework.getState() != CuratorFrameworkState.STARTED) {
+            return false;
+        }
+        return framework.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, ms), TimeUnit.MILLISECONDS);
+    }
+
+    /** Calls on the current ZooKeeper handle. */
+    ZkCalls calls(long deadlineNanos, List<ACL> acl) throws Exception {
+        return new ZkCalls(framework.getZookeeperClient().getZooKeeper(), deadlineNanos, acl);
+    }
+
+    long sessionId() {
+        try {
+            return framework.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** Drops the connection without closing the session (see {@link ZooKeeperDcsClient#abandonSession()}). */
+    void abandon() {
+        try {
+            ZooKeeper zk = framework.getZookeeperClient().getZooKeeper();
+            LOG.info("abandoning ZooKeeper session 0x{} without closing it", Long.toHexString(zk.getSessionId()));
+            zk.getTestable().injectSessionExpiration();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot abandon the ZooKeeper session", e);
+        }
+    }
+
+    /** Warns when the server granted a shorter (or longer) session than the ttl: keys would expire off-ttl. */
+    void checkNegotiatedTimeout() {
+        try {
+            int negotiated = framework.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (negotiated != sessionTimeoutMs) {
+                LOG.warn("ZooKeeper granted a session timeout of {} ms instead of the ttl of {} ms: the leader lock "
+                        + "expires after {} ms; adjust the server's minSessionTimeout/maxSessionTimeout",
+                        negotiated, sessionTimeoutMs, negotiated);
+            }
+        } catch (Exception e) {
+            LOG.debug("cannot read the negotiated session timeout", e);
+        }
+    }
+
+    /**
+     * Closes the session (its ephemeral nodes vanish at once when the server is reachable), waiting at most
+     * {@code max}: ZooKeeper's close waits for the server's answer, which a frozen server never sends.
+     */
+    void closeBounded(Duration max) {
+        Thread closer = new Thread(() -> {
+            try {
+                framework.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the ZooKeeper client failed", e);
+            }
+        }, "pgha-zookeeper-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(Math.max(1, max.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("the ZooKeeper client did not close within {} ms; left to finish in the background", max.toMillis());
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.pgha.engine.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two members: a base-backup replica streams from the primary through a slot, is promoted while the old primary
+ * still runs and writes, and the diverged old primary is rewound and rejoins as a replica of the new one.
+ */
+class FailoverRewindIT {
+    private final PgFixture fixture = new PgFixture();
+
+    @AfterEach
+    void stopAll() {
+        fixture.close();
+    }
+
+    private static ServerRole.Standby following(PostgresInstance upstream, String slot) {
+        return new ServerRole.Standby(Optional.of(new ReplicationSource("127.0.0.1", upstream.settings().port(),
+                Optional.of(slot))), Map.of());
+    }
+
+    @Test
+    @DisplayName("replica streams via slot, is promoted to timeline 2, and the diverged old primary is rewound")
+    void failoverAndRewind() {
+        PostgresInstance a = fixture.runningPrimary("a");
+        fixture.psql(a, "CREATE TABLE t(x text); INSERT INTO t VALUES ('before')");
+
+        // basebackup replica with a slot
+        PostgresInstance b = fixture.runningReplica("b", a, "b");
+        PgFixture.await("b streams from a", Duration.ofSeconds(30), () -> PgFixture.quietly(() -> b.sql().status().streaming()));
+        ServerStatus bs = b.sql().status();
+        assertTrue(bs.inRecovery());
+        assertEquals(1, bs.timeline());
+        assertEquals(Optional.of("b"), bs.walReceiver().orElseThrow().slotName());
+        PgFixture.await("a sees b streaming", Duration.ofSeconds(30), () -> a.sql().replication().stream()
+                .anyMatch(r -> r.applicationName().equals("b") && r.state().equals("streaming")));
+        assertTrue(a.sql().replicationSlots().stream().anyMatch(s -> s.name().equals("b") && s.active()));
+        assertEquals(List.of("b"), a.observe().replication().stream().map(ReplicationConnection::applicationName).toList());
+        assertTrue(b.observe().status().orElseThrow().streaming());
+        PgFixture.await("b replays 'before'", Duration.ofSeconds(30),
+                () -> PgFixture.quietly(() -> fixture.psql(b, "SELECT count(*) FROM t").equals("1")));
+
+        // promote b while a still runs: b goes to timeline 2
+        b.promote(Duration.ofSeconds(60));
+        ServerStatus promoted = b.sql().status();
+        assertFalse(promoted.inRecovery());
+        assertEquals(2, promoted.timeline());
+        fixture.psql(b, "INSERT INTO t VALUES ('after promote on b')");
+
+        // a diverges: it writes on timeline 1 after b's switchpoint
+        fixture.psql(a, "INSERT INTO t VALUES ('diverged on a')");
+        assertEquals(Optional.of(StopMode.FAST), a.stop(StopMode.FAST, Duration.ofSeconds(30)).finalMode());
+
+        Rewinder rewinder = new Rewinder(a);
+        RewindDecision decision = rewinder.check("127.0.0.1", b.settings().port(), Optional.empty(), Duration.ofSeconds(60));
+        assertTrue(decision.needed(), decision.reason());
+        assertEquals(Rewinder.Outcome.NOT_ALLOWED, rewinder.rejoin("127.0.0.1", b.settings().port(), Optional.empty(),
+                false, Duration.ofSeconds(60)).outcome());
+
+        // the leader keeps one slot per member and drops stale ones
+        b.sql().createPhysicalSlot("gone_member");
+        SlotSyncResult slots = b.sql().syncPhysicalSlots(Set.of("a"));
+        assertEquals(List.of("a"), slots.created());
+        assertEquals(List.of("gone_member"), slots.dropped());
+
+        Rewinder.Result result = rewinder.rejoin("127.0.0.1", b.settings().port(), Optional.empty(), true,
+                Duration.ofSeconds(120));
+        assertEquals(Rewinder.Outcome.REWOUND, result.outcome(), result.detail());
+        assertTrue(a.configFiles().path(ConfigFiles.POSTGRESQL_CONF).toFile().exists());
+
+        // a rejoins as a replica of b
+        fixture.assertRunning(a, a.startAndWait(following(b, "a"), fixture.config(), PgFixture.START_TIMEOUT));
+        PgFixture.await("a streams from b", Duration.ofSeconds(60), () -> PgFixture.quietly(() -> a.sql().status().streaming()));
+        PgFixture.await("a has b's row", Duration.ofSeconds(30), () -> PgFixture.quietly(
+                () -> fixture.psql(a, "SELECT count(*) FROM t WHERE x = 'after promote on b'").equals("1")));
+        assertEquals("0", fixture.psql(a, "SELECT count(*) FROM t WHERE x = 'diverged on a'"));
+        assertEquals(2, a.sql().status().timeline());
+
+        // follow by reload: no upstream, then b again
+        assertTrue(a.follow(ServerRole.standbyWithoutSource(), fixture.config()));
+        PgFixture.await("a stops streaming", Duration.ofSeconds(30), () -> PgFixture.quietly(() -> !a.sql().status().streaming()));
+        assertTrue(a.follow(following(b, "a"), fixture.config()));
+        PgFixture.await("a streams from b again", Duration.ofSeconds(30),
+                () -> PgFixture.quietly(() -> a.sql().status().streaming()));
+    }
+
+    @Test
+    @DisplayName("a cleanly switched-over old primary needs no rewind; a crashed one is crash-recovered first")
+    void cleanSwitchoverNeedsNoRewind() {
+        PostgresInstance a = fixture.runningPrimary("a");
+        PostgresInstance b = fixture.runningReplica("b", a, "b");
+        fixture.psql(a, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        // switchover: stop the primary cleanly, let the replica replay the shutdown checkpoint, promote it
+        ControlData beforeStop;
+        a.stop(StopMode.FAST, Duration.ofSeconds(30));
+        beforeStop = a.controlData();
+        PgFixture.await("b replayed a's shutdown checkpoint", Duration.ofSeconds(30), () -> PgFixture.quietly(
+                () -> b.sql().status().replayLsn().orElse(Lsn.ZERO).compareTo(beforeStop.checkpointLsn()) > 0));
+        b.promote(Duration.ofSeconds(60));
+        Rewinder.Result r = new Rewinder(a).rejoin("127.0.0.1", b.settings().port(), Optional.empty(), true,
+                Duration.ofSeconds(60));
+        assertEquals(Rewinder.Outcome.NOT_NEEDED, r.outcome(), r.detail());
+        fixture.assertRunning(a, a.startAndWait(following(b, "a"), fixture.config(), PgFixture.START_TIMEOUT));
+        b.sql().syncPhysicalSlots(Set.of("a"));
+        PgFixture.await("a streams from b", Duration.ofSeconds(60), () -> PgFixture.quietly(() -> a.sql().status().streaming()));
+    }
+}
