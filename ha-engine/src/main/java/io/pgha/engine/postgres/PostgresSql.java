@@ -207,7 +207,7 @@ public final class PostgresSql implements AutoCloseable {
         return withConnection("reading pg_stat_replication", c -> {
             List<ReplicationConnection> out = new ArrayList<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
-                    SELECT pid, usename, application_name, client_addr::text, state, sync_state, sync_priority,
+                    SELECT pid, usename, application_name, host(client_addr), state, sync_state, sync_priority,
                            sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text
                       FROM pg_catalog.pg_stat_replication ORDER BY application_name, pid""")) {
                 while (rs.next()) {
