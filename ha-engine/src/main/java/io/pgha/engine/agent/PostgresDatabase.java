@@ -208,6 +208,10 @@ final class PostgresDatabase implements Database, AutoCloseable {
                 throw new DatabaseException("the new cluster did not start (" + state + ")" + logTail());
             }
             bootstrap.postBootstrap(config.bootstrap().postBootstrap(), timeout);
+            for (io.pgha.engine.config.BootstrapUser u : io.pgha.engine.config.BootstrapUser.fromTree(tree)) {
+                pg.sql().createUser(u.name(), u.password().map(Secret::value), u.options());
+                LOG.info("created role {} from bootstrap.users", u.name());
+            }
         } catch (PostgresException e) {
             throw new DatabaseException(e.getMessage(), e);
         }

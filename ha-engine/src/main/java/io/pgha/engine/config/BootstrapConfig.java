@@ -97,8 +97,9 @@ public record BootstrapConfig(DynamicConfig dcs, String method, List<CommandOpti
             }
         }
         if (s.raw("users") != null) {
-            problems.add(ConfigProblem.warning(s.pathOf("users"), "was removed in Patroni 4.0 and is ignored: create"
-                    + " roles in the post_bootstrap script"));
+            BootstrapUser.readAll(s.section("users", problems), problems);
+            problems.add(ConfigProblem.warning(s.pathOf("users"), "was removed in Patroni 4.0; pgha still creates these"
+                    + " roles at bootstrap, as Patroni 3.x did, but consider creating them in the post_bootstrap script"));
         }
         String postKey = s.raw("post_bootstrap") != null ? "post_bootstrap" : "post_init";
         if (s.raw("post_bootstrap") != null && s.raw("post_init") != null) {

@@ -326,24 +326,36 @@ public final class Ha {
             }
             return bootstrap();
         }
-        Optional<Member> source = cluster.leaderMember().filter(m -> m.data().state().orElse("").equals("running"));
-        if (source.isEmpty()) {
+        Optional<Member> leader = cluster.leaderMember().filter(Ha::isRunning);
+        if (leader.isEmpty()) {
             return "waiting for leader to bootstrap";
         }
-        Optional<Upstream> upstream = upstreamOf(source.get(), cluster);
+        // Patroni copies from a running member tagged clonefrom when there is one, sparing the leader the load.
+        List<Member> cloneSources = cluster.members().stream()
+                .filter(m -> !m.name().equals(me.name()) && !cluster.isLeader(m.name()) && isRunning(m)
+                        && MemberIdentity.truthy(m.data().tags().get("clonefrom")))
+                .toList();
+        Member source = cloneSources.isEmpty() ? leader.get()
+                : cloneSources.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(cloneSources.size()));
+        String from = (cluster.isLeader(source.name()) ? "leader '" : "replica '") + source.name() + "'";
+        Optional<Upstream> upstream = upstreamOf(source, cluster);
         if (upstream.isEmpty()) {
-            return "waiting for leader to publish its address";
+            return "waiting for " + from + " to publish its address";
         }
-        LOG.info("trying to bootstrap from leader '{}'", source.get().name());
+        LOG.info("trying to bootstrap from {}", from);
         try {
             database.createReplica(upstream);
         } catch (DatabaseException e) {
             database.removeDataDirectory();
-            return "failed to bootstrap from leader '" + source.get().name() + "': " + e.getMessage();
+            return "failed to bootstrap from " + from + ": " + e.getMessage();
         }
         mayHaveDiverged = false;
         database.startAsReplica(upstreamFor(cluster));
-        return "bootstrapped from leader '" + source.get().name() + "'";
+        return "bootstrapped from " + from;
+    }
+
+    private static boolean isRunning(Member m) {
+        return m.data().state().orElse("").equals("running");
     }
 
     private String bootstrap() {

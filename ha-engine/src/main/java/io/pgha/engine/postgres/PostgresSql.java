@@ -437,6 +437,33 @@ public final class PostgresSql implements AutoCloseable {
         });
     }
 
+    /**
+     * Creates (or updates) a login role with the given attributes, for {@code bootstrap.users}.
+     *
+     * @param attributes role attributes such as {@code CREATEDB}; each must be a plain upper-case keyword
+     */
+    public void createUser(String name, Optional<String> password, List<String> attributes) {
+        for (String a : attributes) {
+            if (!a.matches("[A-Z]+")) {
+                throw new PostgresException(PostgresException.QUERY_FAILED, "not a role attribute: " + a);
+            }
+        }
+        withConnection("creating role " + name, c -> {
+            try (Statement st = c.createStatement()) {
+                boolean exists;
+                try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ?")) {
+                    q.setString(1, name);
+                    try (ResultSet rs = q.executeQuery()) {
+                        exists = rs.next();
+                    }
+                }
+                st.execute((exists ? "ALTER ROLE " : "CREATE ROLE ") + quoteIdentifier(name) + " WITH LOGIN "
+                        + String.join(" ", attributes) + password.map(p -> " PASSWORD " + quoteLiteral(p)).orElse(""));
+            }
+            return null;
+        });
+    }
+
     /** The functions pg_rewind needs on the source, granted to a non-superuser rewind role. */
     static final List<String> REWIND_FUNCTIONS = List.of(
             "pg_catalog.pg_ls_dir(text, boolean, boolean)",
