@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code etcd:} section, which in Patroni selects etcd's v2 API. pgha has no v2 client (jetcd speaks only v3,
- * and etcd 3.4+ serves v2 only with {@code --enable-v2}, 3.6 not at all), so this provider accepts the same options
- * as {@link Etcd3DcsProvider} and talks v3 to the same endpoints.
+ * and etcd 3.4/3.5 serve v2 only with {@code --enable-v2}, newer releases not at all), so this provider accepts the
+ * same options as {@link Etcd3DcsProvider} and talks v3 to the same endpoints.
  *
  * <p>The two APIs keep separate key spaces: a pgha agent configured with {@code etcd:} does not see, and is not seen
  * by, Patroni agents still on the v2 API. {@link #validate} says so as a warning and the first {@link #open} logs it;

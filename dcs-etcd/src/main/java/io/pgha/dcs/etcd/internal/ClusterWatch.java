@@ -204,7 +204,8 @@ final class ClusterWatch implements AutoCloseable {
             if (LOG.isTraceEnabled()) {
                 LOG.trace("watch {} session {}: created={} revision={} events={}", prefix, mySession,
                         response.isCreatedNotify(), response.getHeader().getRevision(), response.getEvents().stream()
-                                .map(e -> e.getEventType() + " " + e.getKeyValue().getKey() + "@" + e.getKeyValue().getModRevision())
+                                .map(e -> e.getEventType() + " " + e.getKeyValue().getKey() + "@"
+                                        + e.getKeyValue().getModRevision())
                                 .toList());
             }
             if (response.isCreatedNotify()) {

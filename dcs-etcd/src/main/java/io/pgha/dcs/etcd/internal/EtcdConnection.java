@@ -127,7 +127,8 @@ final class EtcdConnection implements AutoCloseable {
                 return result;
             } catch (TimeoutException e) {
                 f.cancel(true);
-                last = new TimeoutException("no answer within " + Duration.ofNanos(Math.min(remaining, attemptCap)).toMillis() + " ms");
+                long waited = Duration.ofNanos(Math.min(remaining, attemptCap)).toMillis();
+                last = new TimeoutException("no answer within " + waited + " ms");
                 continue;
             } catch (InterruptedException e) {
                 f.cancel(true);
@@ -146,7 +147,8 @@ final class EtcdConnection implements AutoCloseable {
                             break;
                         }
                         markReachable();
-                        throw new DcsUnavailableException("etcd refused to " + what + ": " + Failures.describe(cause), cause);
+                        throw new DcsUnavailableException("etcd refused to " + what + ": " + Failures.describe(cause),
+                                cause);
                     case CONNECTION:
                         markUnreachable(cause);
                         rebuildIfDue(g);

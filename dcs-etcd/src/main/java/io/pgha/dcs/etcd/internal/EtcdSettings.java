@@ -112,10 +112,8 @@ public record EtcdSettings(List<URI> endpoints, Optional<String> srv, Optional<S
         } else {
             String chosen = sources.get(0);
             for (String other : sources.subList(1, sources.size())) {
-                if (!(chosen.equals("srv") && other.equals("srv"))) {
-                    String otherPath = other.equals("srv") ? srvKey : other;
-                    problems.add(ConfigProblem.warning(s.pathOf(otherPath), "ignored: " + chosen + " is set and takes precedence"));
-                }
+                problems.add(ConfigProblem.warning(s.pathOf(other.equals("srv") ? srvKey : other),
+                        "ignored: " + chosen + " is set and takes precedence"));
             }
             switch (chosen) {
                 case "proxy", "url" -> {
@@ -146,7 +144,8 @@ public record EtcdSettings(List<URI> endpoints, Optional<String> srv, Optional<S
                     }
                     Set<Boolean> urlSchemes = new LinkedHashSet<>();
                     for (int i = 0; i < hosts.size(); i++) {
-                        String itemPath = s.raw("hosts") instanceof List ? s.pathOf("hosts") + "[" + i + "]" : s.pathOf("hosts");
+                        String itemPath = s.raw("hosts") instanceof List ? s.pathOf("hosts") + "[" + i + "]"
+                                : s.pathOf("hosts");
                         String item = hosts.get(i);
                         if (item.contains("://")) {
                             // Patroni wants bare host:port here; full URLs are accepted when they agree on a scheme.
@@ -163,7 +162,8 @@ public record EtcdSettings(List<URI> endpoints, Optional<String> srv, Optional<S
                         }
                     }
                     if (urlSchemes.size() > 1) {
-                        problems.add(ConfigProblem.error(s.pathOf("hosts"), "mixes http:// and https:// endpoints: use one protocol for all"));
+                        problems.add(ConfigProblem.error(s.pathOf("hosts"),
+                                "mixes http:// and https:// endpoints: use one protocol for all"));
                     } else if (urlSchemes.size() == 1) {
                         boolean urlTls = urlSchemes.iterator().next();
                         if (protocolText.isPresent() && urlTls != tls) {
@@ -302,7 +302,8 @@ public record EtcdSettings(List<URI> endpoints, Optional<String> srv, Optional<S
             return null;
         }
         if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
-            problems.add(ConfigProblem.warning(path, "the path " + u.getRawPath() + " is ignored: etcd's v3 API has fixed paths"));
+            problems.add(ConfigProblem.warning(path,
+                    "the path " + u.getRawPath() + " is ignored: etcd's v3 API has fixed paths"));
         }
         int port = u.getPort() == -1 ? DEFAULT_PORT : u.getPort();
         String user = null;
