@@ -84,6 +84,25 @@ class EmbeddedModeIT {
     }
 
     @Test
+    @DisplayName("a cluster bigger than ZooKeeper's 1 MB packet limit still reads in one call")
+    void bigCluster(@TempDir Path state) throws Exception {
+        int port = freePort();
+        FakeDcsContext ctx = FakeDcsContext.builder().scope("big").memberName("node1").stateDirectory(state)
+                .timings(TIMINGS).build();
+        try (DcsClient c = provider.open(new ConfigSection("zookeeper", Map.of("embedded", Map.of("client_port", port))),
+                ctx)) {
+            String pad = "x".repeat(600 * 1024);
+            // each value is below ZooKeeper's 1 MB limit, together they are above it
+            assertTrue(c.writeConfig(Map.of("pad", pad), Precondition.any()));
+            c.publishMember(MemberData.builder().put("conn_url", "postgres://h/postgres").put("pad", pad).build());
+            ClusterState s = c.read();
+            assertEquals(Optional.of(pad), s.config().map(x -> x.data().get("pad")));
+            // too big for a member record: skipped with a warning, as PatroniLayout decides
+            assertTrue(s.warnings().stream().anyMatch(w -> w.contains("node1")), s.warnings().toString());
+        }
+    }
+
+    @Test
     @DisplayName("a busy client port fails the start with a clear message")
     void busyPort(@TempDir Path state) throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -78,6 +78,40 @@ public final class ZkSession {
         }
     }
 
+    /**
+     * Abandons the session and closes this client without telling the server (as a crashed process would). Curator
+     * reacts to the injected expiry by opening a new handle; closing before it has done so would leave that new
+     * handle behind, reconnecting for ever, so wait (briefly) for it first.
+     */
+    void crash(Duration closeWait) {
+        ZooKeeper old;
+        try {
+            old = framework.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            closeBounded(closeWait);
+            return;
+        }
+        abandon();
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                if (framework.getZookeeperClient().getZooKeeper() != old) {
+                    break;
+                }
+            } catch (Exception e) {
+                break;
+            }
+            // polling Curator's event thread, which has no hook for "handle replaced"
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closeBounded(closeWait);
+    }
+
     /** Warns when the server granted a shorter (or longer) session than the ttl: keys would expire off-ttl. */
     void checkNegotiatedTimeout() {
         try {

@@ -24,11 +24,14 @@ import org.apache.zookeeper.ClientCnxnSocketNetty;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.common.ClientX509Util;
+import org.apache.zookeeper.common.ZKConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 
 /** Builds {@link ZooKeeperDcsClient}s (and their embedded server) from parsed settings. */
 public final class ZooKeeperClients {
+    /** The largest answer the client accepts (ZooKeeper's default is 1 MB). */
+    static final int MAX_PACKET = 64 * 1024 * 1024;
 
     private ZooKeeperClients() {
     }
@@ -114,21 +117,23 @@ public final class ZooKeeperClients {
         ZKClientConfig c = new ZKClientConfig();
         // bounds ZooKeeper's own synchronous requests (Curator's close): they otherwise wait for ever
         c.setProperty(ZKClientConfig.ZOOKEEPER_REQUEST_TIMEOUT, Long.toString(Math.max(1000, retryTimeout.toMillis())));
+        // read() fetches the whole cluster in one multi-read, whose answer may exceed ZooKeeper's default 1 MB
+        // packet limit (each value stays below it: the server enforces that on writes)
+        c.setProperty(ZKConfig.JUTE_MAXBUFFER, Integer.toString(MAX_PACKET));
         // Patroni does not use SASL; without this the client probes for a JAAS section at every connect
         c.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
         settings.tls().ifPresent(t -> {
+            // every TLS property is set explicitly: ZKClientConfig falls back to JVM-wide zookeeper.ssl.* system
+            // properties, which an embedded server in the same JVM may have set for itself
             ClientX509Util x509 = new ClientX509Util();
             c.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
             c.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, ClientCnxnSocketNetty.class.getName());
-            t.cacert().ifPresent(ca -> {
-                c.setProperty(x509.getSslTruststoreLocationProperty(), ca);
-                c.setProperty(x509.getSslTruststoreTypeProperty(), "PEM");
-            });
-            keyStore.ifPresent(ks -> {
-                c.setProperty(x509.getSslKeystoreLocationProperty(), ks.toString());
-                c.setProperty(x509.getSslKeystoreTypeProperty(), "PEM");
-                t.keyPassword().ifPresent(pw -> c.setProperty(x509.getSslKeystorePasswdProperty(), pw));
-            });
+            c.setProperty(x509.getSslTruststoreLocationProperty(), t.cacert().orElse(""));
+            c.setProperty(x509.getSslTruststoreTypeProperty(), t.cacert().isPresent() ? "PEM" : "");
+            c.setProperty(x509.getSslTruststorePasswdProperty(), "");
+            c.setProperty(x509.getSslKeystoreLocationProperty(), keyStore.map(Path::toString).orElse(""));
+            c.setProperty(x509.getSslKeystoreTypeProperty(), keyStore.isPresent() ? "PEM" : "");
+            c.setProperty(x509.getSslKeystorePasswdProperty(), t.keyPassword().orElse(""));
             c.setProperty(x509.getSslHostnameVerificationEnabledProperty(), Boolean.toString(t.verify()));
             x509.close();
         });
@@ -148,8 +153,13 @@ public final class ZooKeeperClients {
         }
         Path out = stateDirectory.resolve("zookeeper-client-keystore.pem");
         try {
-            String pem = Files.readString(Path.of(tls.key().get())).strip() + "\n"
-                    + Files.readString(Path.of(tls.cert().get())).strip() + "\n";
+            String key = Files.readString(Path.of(tls.key().get()));
+            if (key.contains("BEGIN RSA PRIVATE KEY") || key.contains("BEGIN EC PRIVATE KEY")) {
+                throw new PghaException("ZOOKEEPER_TLS", "the TLS key " + tls.key().get() + " is in the traditional "
+                        + "OpenSSL format, which ZooKeeper cannot read: convert it to PKCS#8 with "
+                        + "`openssl pkcs8 -topk8 -nocrypt -in <key> -out <key.pk8>` (or with -v2 aes256 and key_password)");
+            }
+            String pem = key.strip() + "\n" + Files.readString(Path.of(tls.cert().get())).strip() + "\n";
             Files.deleteIfExists(out);
             try {
                 Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -665,7 +665,8 @@ public final class ZooKeeperDcsClient implements DcsClient {
         switch (state) {
             case SUSPENDED -> LOG.warn("lost the connection to ZooKeeper; the session lives for another {} s at most",
                     timings.ttl().toSeconds());
-            case LOST -> LOG.warn("ZooKeeper session lost: the leader lock and member key of {} are gone", memberName);
+            case LOST -> LOG.warn("ZooKeeper session of {} lost: its ephemeral keys (leader lock, member key) are gone",
+                    memberName);
             case RECONNECTED, CONNECTED -> source.checkNegotiatedTimeout();
             default -> {
             }
@@ -819,24 +820,12 @@ public final class ZooKeeperDcsClient implements DcsClient {
                 throw new DcsUnavailableException("cannot " + what + ": the ZooKeeper client is closed");
             }
             ZkSession s = session;
+            ZkCalls z;
             try {
                 if (!s.awaitConnected(deadline)) {
                     throw unavailable(what, last, "no connection to ZooKeeper (" + s.connectString() + ")");
                 }
-                return attempt.run(s.calls(deadline, acl), failures > 0);
-            } catch (KeeperException.NoNodeException e) {
-                if (missingIsDone) {
-                    return null;
-                }
-                throw unavailable(what, e, "unexpected answer");
-            } catch (KeeperException e) {
-                if (!isTransient(e.code())) {
-                    // NoAuth (ACLs), AuthFailed, ...: retrying will not help
-                    throw unavailable(what, e, "ZooKeeper refused");
-                }
-                last = e;
-            } catch (TimeoutException e) {
-                throw unavailable(what, last, "no answer from ZooKeeper");
+                z = s.calls(deadline, acl);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DcsUnavailableException("interrupted while trying to " + what, e);
@@ -844,7 +833,29 @@ public final class ZooKeeperDcsClient implements DcsClient {
                 throw e;
             } catch (Exception e) {
                 // Curator hands out errors of its connection management here (e.g. a failed reconnect)
+                z = null;
                 last = e;
+            }
+            if (z != null) {
+                try {
+                    return attempt.run(z, failures > 0);
+                } catch (KeeperException.NoNodeException e) {
+                    if (missingIsDone) {
+                        return null;
+                    }
+                    throw unavailable(what, e, "unexpected answer");
+                } catch (KeeperException e) {
+                    if (!isTransient(e.code())) {
+                        // NoAuth (ACLs), AuthFailed, ...: retrying will not help
+                        throw unavailable(what, e, "ZooKeeper refused");
+                    }
+                    last = e;
+                } catch (TimeoutException e) {
+                    throw unavailable(what, last, "no answer from ZooKeeper");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DcsUnavailableException("interrupted while trying to " + what, e);
+                }
             }
             failures++;
             backoff(failures, deadline);
@@ -903,9 +914,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
             w.close();
         }
         synchronized (sessionLock) {
-            session.abandon();
-            // the handle is already dead, so closing Curator sends nothing to the server
-            session.closeBounded(Duration.ofSeconds(2));
+            session.crash(Duration.ofSeconds(2));
         }
     }
 
