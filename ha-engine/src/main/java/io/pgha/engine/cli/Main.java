@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 /** The {@code pgha} command line. Each subcommand is its own class. */
 @Command(name = "pgha", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "High availability for PostgreSQL, compatible with Patroni.",
-        subcommands = {VersionCommand.class, PluginsCommand.class, ValidateCommand.class, AgentCommand.class})
+        subcommands = {VersionCommand.class, PluginsCommand.class, ValidateCommand.class, AgentCommand.class,
+                DemoCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
