@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 
 /**
  * A real pgha cluster for end-to-end tests: N members of one scope on one {@link DcsFixture}, each run as
- * {@code target/pgha/bin/pgha agent <conf>} (the distribution the build just laid out) with a Patroni-format
+ * {@code bin/pgha agent <conf>} from a private copy of the distribution the build laid out in target/pgha/, with a Patroni-format
  * configuration generated here — free loopback ports, data directories under a temporary base that the
  * {@code postgres} OS user can traverse (the tests run as root; PostgreSQL runs as postgres).
  *
@@ -76,7 +76,7 @@ public final class TestCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cluster's temporary directory", e);
         }
-        TestCluster c = new TestCluster(dcs, scope, base, home);
+        TestCluster c = new TestCluster(dcs, scope, base, privateCopy(home, base.resolve("pgha-dist")));
         for (int i = 1; i <= size; i++) {
             c.members.add(c.newMember("n" + i));
         }
@@ -91,6 +91,29 @@ public final class TestCluster implements AutoCloseable {
                     + "laid-out distribution; build it first (mvn -o install -DskipTests, or run them with mvn verify)");
         }
         return home;
+    }
+
+    /**
+     * Copies the distribution into the cluster's directory and runs the agents from there. The agents load classes
+     * lazily from lib/ for as long as they run; a build that lays out target/pgha/ again meanwhile (another module's
+     * or another developer's mvn run in the same tree) rewrites those jars in place, and the running agents then fail
+     * with NoClassDefFoundError in the middle of a failover. A private copy keeps every run on one consistent build.
+     */
+    private static Path privateCopy(Path home, Path target) {
+        try (Stream<Path> walk = Files.walk(home)) {
+            for (Path from : walk.toList()) {
+                Path to = target.resolve(home.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            traversable(target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the distribution " + home + " to " + target, e);
+        }
+        return target;
     }
 
     /**
@@ -197,7 +220,10 @@ public final class TestCluster implements AutoCloseable {
         return members.stream().filter(x -> x != m).toList();
     }
 
-    /** Keep the temporary directory after {@link #close()} (set when a test failed, for post-mortem). */
+    /**
+     * Keep the temporary directory after {@link #close()} (set when a test failed, for post-mortem; also kept for
+     * every run with {@code -Dpgha.it.keep=true}).
+     */
     public void keepFiles() {
         keepFiles = true;
     }
@@ -373,7 +399,7 @@ public final class TestCluster implements AutoCloseable {
         } catch (IllegalStateException e) {
             // the JVM is already shutting down
         }
-        if (keepFiles) {
+        if (keepFiles || Boolean.getBoolean("pgha.it.keep")) {
             System.out.println("it: kept the cluster's files for inspection in " + base);
         } else {
             deleteTree(base);

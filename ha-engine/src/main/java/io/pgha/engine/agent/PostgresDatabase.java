@@ -358,7 +358,9 @@ final class PostgresDatabase implements Database, AutoCloseable {
         try {
             return action.call();
         } catch (PostgresException e) {
-            throw new DatabaseException("could not " + what + ": " + e.getMessage() + logTail(), e);
+            // The server log's tail helps only when PostgreSQL itself refused to start or stop.
+            boolean serverSide = e.code().contains("START") || e.code().contains("STOP");
+            throw new DatabaseException("could not " + what + ": " + e.getMessage() + (serverSide ? logTail() : ""), e);
         } catch (DatabaseException e) {
             throw e;
         } catch (RuntimeException e) {
