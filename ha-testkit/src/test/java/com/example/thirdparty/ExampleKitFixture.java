@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * How a plugin author writes a fixture with nothing but the published kit API: find the provider by name through
- * {@link ServiceLoader}, open clients with a section pointing at "the server", and declare capabilities (one of them
- * unsupported, with a reason, to show how that reads in the report).
+ * {@link ServiceLoader}, open clients with a section pointing at "the server", and declare capabilities (how an
+ * unsupported one reads in the report is covered by the kit's own self-test).
  */
 final class ExampleKitFixture implements DcsKitFixture {
     private final String cluster = UUID.randomUUID().toString();
@@ -36,12 +36,12 @@ final class ExampleKitFixture implements DcsKitFixture {
 
     @Override
     public Set<DcsCapability> capabilities() {
-        return EnumSet.of(DcsCapability.SERVER_RESTART, DcsCapability.RAW_ACCESS);
+        return EnumSet.of(DcsCapability.SERVER_RESTART, DcsCapability.RAW_ACCESS, DcsCapability.KEY_VALUE_LAYOUT);
     }
 
     @Override
     public Map<DcsCapability, String> unsupported() {
-        return Map.of(DcsCapability.KEY_VALUE_LAYOUT, "the example backend does not promise Patroni's key layout");
+        return Map.of();
     }
 
     @Override
