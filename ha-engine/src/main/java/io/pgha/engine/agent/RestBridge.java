@@ -48,7 +48,7 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
         HaSnapshot s = ha.snapshot();
         PgObservation pg = s.postgres();
         Duration ttl = s.policy().timings().ttl();
-        MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(), role(s))
+        MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(), Ha.roleName(pg))
                 .tags(s.me().tags())
                 .settings(new HaSettings(false, false, HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(), ttl))
                 .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
@@ -74,15 +74,6 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
             b.pendingRestart(pending);
         }
         return b.build();
-    }
-
-    private static String role(HaSnapshot s) {
-        PgObservation pg = s.postgres();
-        return switch (pg.role()) {
-            case PRIMARY -> "primary";
-            case REPLICA -> "replica";
-            case UNKNOWN -> pg.systemIdentifier().isPresent() ? "replica" : "uninitialized";
-        };
     }
 
     @Override

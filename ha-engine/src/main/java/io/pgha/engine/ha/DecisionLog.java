@@ -30,8 +30,4 @@ final class DecisionLog {
             LOG.debug(decision);
         }
     }
-
-    synchronized String last() {
-        return last;
-    }
 }

@@ -57,7 +57,6 @@ public final class Ha {
     private Instant dcsLastSeen = Instant.EPOCH;
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
-    private String lastMessage = "";
 
     public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard,
             Function<ClusterState, HaPolicy> policyOf) {
@@ -114,13 +113,7 @@ public final class Ha {
         pg = database.observe();
         publishMember(pg);
         publishSnapshot(cluster, pg, cluster.isLeader(me.name()) && pg.isRunningPrimary(), msg);
-        lastMessage = msg;
         return msg;
-    }
-
-    /** The last cycle's message. */
-    public String lastMessage() {
-        return lastMessage;
     }
 
     // ---------------------------------------------------------------- the decision tree
@@ -773,7 +766,8 @@ public final class Ha {
         return b.build();
     }
 
-    static String roleName(PgObservation pg) {
+    /** The role a member record and {@code /patroni} show for this observation. */
+    public static String roleName(PgObservation pg) {
         return switch (pg.role()) {
             case PRIMARY -> "primary";
             case REPLICA -> "replica";

@@ -3,7 +3,6 @@ package io.pgha.engine.ha;
 import io.pgha.spi.dcs.ClusterChangeListener;
 import io.pgha.spi.dcs.ClusterChangeListener.ChangeKind;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -124,9 +123,5 @@ public final class HaLoop implements ClusterChangeListener, AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(30));
-    }
-
-    static long toMillis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 }
