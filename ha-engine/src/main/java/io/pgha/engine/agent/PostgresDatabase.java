@@ -190,7 +190,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
         String methodName = config.bootstrap().method();
         LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
         ConfigSection options = methodName.equals("initdb")
-                ? optionsSection("bootstrap.initdb", nested(tree, "bootstrap", "initdb"))
+                ? io.pgha.spi.ProgramOptions.section("bootstrap.initdb", nested(tree, "bootstrap", "initdb"))
                 : config.bootstrap().methodSection(methodName);
         BootstrapMethod method = provider.contextual(BootstrapMethod.class,
                 provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
@@ -226,7 +226,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
             for (String name : names) {
                 LoadedProvider<ReplicaMethodProvider> provider = plugins.replicaMethod(name);
                 ConfigSection options = name.equals("basebackup")
-                        ? optionsSection("postgresql.basebackup", nested(tree, "postgresql", "basebackup"))
+                        ? io.pgha.spi.ProgramOptions.section("postgresql.basebackup", nested(tree, "postgresql", "basebackup"))
                         : config.postgresql().replicaMethodSection(name);
                 ReplicaMethod method = provider.contextual(ReplicaMethod.class,
                         provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
@@ -368,19 +368,6 @@ final class PostgresDatabase implements Database, AutoCloseable {
         } catch (Exception e) {
             throw new DatabaseException("could not " + what + ": " + e, e);
         }
-    }
-
-    /** Patroni's option lists ({@code - data-checksums}, {@code - encoding: UTF8}) as a section keyed by index. */
-    static ConfigSection optionsSection(String path, Object raw) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (raw instanceof List<?> list) {
-            for (int i = 0; i < list.size(); i++) {
-                m.put(Integer.toString(i), list.get(i));
-            }
-        } else if (raw instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> m.put(String.valueOf(k), v));
-        }
-        return new ConfigSection(path, m);
     }
 
     private static Object nested(Map<String, Object> tree, String a, String b) {

@@ -1,11 +1,11 @@
 package io.pgha.bootstrap.initdb;
 
-import io.pgha.bootstrap.initdb.internal.CommandLineOptions;
 import io.pgha.bootstrap.initdb.internal.InitdbBootstrap;
 import io.pgha.spi.ConfigProblem;
 import io.pgha.spi.ConfigSection;
 import io.pgha.spi.InvalidConfigException;
 import io.pgha.spi.PluginContext;
+import io.pgha.spi.ProgramOptions;
 import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapMethodProvider;
 import java.util.ArrayList;
@@ -34,14 +34,14 @@ public final class InitdbBootstrapProvider implements BootstrapMethodProvider {
     @Override
     public List<ConfigProblem> validate(ConfigSection options) {
         List<ConfigProblem> problems = new ArrayList<>();
-        CommandLineOptions.arguments(options, FORBIDDEN, problems);
+        ProgramOptions.arguments(options, FORBIDDEN, problems);
         return problems;
     }
 
     @Override
     public BootstrapMethod create(ConfigSection options, PluginContext context) {
         List<ConfigProblem> problems = new ArrayList<>();
-        List<String> arguments = CommandLineOptions.arguments(options, FORBIDDEN, problems);
+        List<String> arguments = ProgramOptions.arguments(options, FORBIDDEN, problems);
         if (problems.stream().anyMatch(ConfigProblem::isError)) {
             throw new InvalidConfigException(problems);
         }

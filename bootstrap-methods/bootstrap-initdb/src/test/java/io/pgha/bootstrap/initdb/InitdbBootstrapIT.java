@@ -9,6 +9,7 @@ import io.pgha.spi.ConfigSection;
 import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapRequest;
 import io.pgha.spi.bootstrap.BootstrapResult;
+import io.pgha.testkit.DatabaseUserCommandRunner;
 import io.pgha.testkit.FakePluginContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /** The plugin against the real initdb of the installed PostgreSQL. */
 class InitdbBootstrapIT {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
-    private final CommandRunner runner = new DatabaseUserRunner();
+    private final CommandRunner runner = new DatabaseUserCommandRunner();
     private Path root;
 
     @BeforeEach
@@ -50,7 +51,7 @@ class InitdbBootstrapIT {
         if (directory) {
             Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        if (DatabaseUserRunner.ROOT) {
+        if (DatabaseUserCommandRunner.ROOT) {
             runner.run(new CommandRunner.Command(List.of("chown", "postgres:postgres", p.toString()), Map.of(),
                     Optional.empty(), Duration.ofSeconds(10), false));
         }
@@ -98,7 +99,7 @@ class InitdbBootstrapIT {
 
     /** The name of the bootstrap superuser (OID 10), asked in single-user mode. */
     private static String bootstrapSuperuser(Path data) throws Exception {
-        Process p = new ProcessBuilder(DatabaseUserRunner.asDatabaseUser(List.of(BIN.resolve("postgres").toString(),
+        Process p = new ProcessBuilder(DatabaseUserCommandRunner.asDatabaseUser(List.of(BIN.resolve("postgres").toString(),
                 "--single", "-D", data.toString(), "postgres"))).directory(Path.of("/").toFile())
                 .redirectErrorStream(true).start();
         p.getOutputStream().write("SELECT rolname FROM pg_authid WHERE oid = 10;\n".getBytes(StandardCharsets.UTF_8));

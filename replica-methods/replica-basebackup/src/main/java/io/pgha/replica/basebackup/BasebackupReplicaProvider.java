@@ -1,11 +1,11 @@
 package io.pgha.replica.basebackup;
 
 import io.pgha.replica.basebackup.internal.Basebackup;
-import io.pgha.replica.basebackup.internal.CommandLineOptions;
 import io.pgha.spi.ConfigProblem;
 import io.pgha.spi.ConfigSection;
 import io.pgha.spi.InvalidConfigException;
 import io.pgha.spi.PluginContext;
+import io.pgha.spi.ProgramOptions;
 import io.pgha.spi.replica.ReplicaMethod;
 import io.pgha.spi.replica.ReplicaMethodProvider;
 import java.util.ArrayList;
@@ -35,14 +35,14 @@ public final class BasebackupReplicaProvider implements ReplicaMethodProvider {
     @Override
     public List<ConfigProblem> validate(ConfigSection options) {
         List<ConfigProblem> problems = new ArrayList<>();
-        CommandLineOptions.arguments(options, FORBIDDEN, problems);
+        ProgramOptions.arguments(options, FORBIDDEN, problems);
         return problems;
     }
 
     @Override
     public ReplicaMethod create(ConfigSection options, PluginContext context) {
         List<ConfigProblem> problems = new ArrayList<>();
-        List<String> arguments = CommandLineOptions.arguments(options, FORBIDDEN, problems);
+        List<String> arguments = ProgramOptions.arguments(options, FORBIDDEN, problems);
         if (problems.stream().anyMatch(ConfigProblem::isError)) {
             throw new InvalidConfigException(problems);
         }

@@ -9,6 +9,7 @@ import io.pgha.spi.CommandRunner;
 import io.pgha.spi.ConfigSection;
 import io.pgha.spi.replica.ReplicaRequest;
 import io.pgha.spi.replica.ReplicaResult;
+import io.pgha.testkit.DatabaseUserCommandRunner;
 import io.pgha.testkit.FakePluginContext;
 import java.io.File;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The plugin against a real PostgreSQL 15 primary started for this class. */
 class BasebackupReplicaIT {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
-    private static final CommandRunner RUNNER = new DatabaseUserRunner();
+    private static final CommandRunner RUNNER = new DatabaseUserCommandRunner();
     private static Path root;
     private static int port;
     private static Process primary;
@@ -51,7 +52,7 @@ class BasebackupReplicaIT {
             port = s.getLocalPort();
         }
         List<String> argv = new ArrayList<>(List.of("setsid"));
-        argv.addAll(DatabaseUserRunner.asDatabaseUser(List.of(BIN.resolve("postgres").toString(), "-D", data.toString(),
+        argv.addAll(DatabaseUserCommandRunner.asDatabaseUser(List.of(BIN.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + sockets,
                 "-c", "fsync=off", "-c", "shared_buffers=16MB")));
         primary = new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
@@ -77,7 +78,7 @@ class BasebackupReplicaIT {
     private static Path databaseUserDirectory(String name) throws IOException {
         Path dir = Files.createDirectory(root.resolve(name),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        if (DatabaseUserRunner.ROOT) {
+        if (DatabaseUserCommandRunner.ROOT) {
             CommandRunner.CommandResult r = RUNNER.run(new CommandRunner.Command(List.of("chown", "postgres:postgres",
                     dir.toString()), Map.of(), Optional.empty(), Duration.ofSeconds(10), false));
             assertTrue(r.succeeded(), r.output());

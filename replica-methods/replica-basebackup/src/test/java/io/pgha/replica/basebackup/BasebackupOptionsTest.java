@@ -1,11 +1,11 @@
-package io.pgha.replica.basebackup.internal;
+package io.pgha.replica.basebackup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgha.replica.basebackup.BasebackupReplicaProvider;
 import io.pgha.spi.ConfigProblem;
 import io.pgha.spi.ConfigSection;
+import io.pgha.spi.ProgramOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-class CommandLineOptionsTest {
+class BasebackupOptionsTest {
 
     @Test
     @DisplayName("postgresql.basebackup options become arguments; connection and format options are refused")
@@ -28,7 +28,7 @@ class CommandLineOptionsTest {
         m.put("0", "progress");
         m.put("1", Map.of("label", "pgha clone"));
         List<ConfigProblem> problems = new ArrayList<>();
-        List<String> args = CommandLineOptions.arguments(new ConfigSection("postgresql.basebackup", m),
+        List<String> args = ProgramOptions.arguments(new ConfigSection("postgresql.basebackup", m),
                 BasebackupReplicaProvider.FORBIDDEN, problems);
         assertEquals(List.of("--max-rate=100M", "--checkpoint=fast", "--verbose", "--compress=server-gzip",
                 "--progress", "--label=pgha clone"), args);

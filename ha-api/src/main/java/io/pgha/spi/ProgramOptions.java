@@ -1,7 +1,6 @@
-package io.pgha.replica.basebackup.internal;
+package io.pgha.spi;
 
-import io.pgha.spi.ConfigProblem;
-import io.pgha.spi.ConfigSection;
+import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,24 +9,52 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Turns a program-options section ({@code postgresql.basebackup}) into command-line arguments, the way Patroni
- * does: {@code name: value} gives {@code --name=value} (enclosing quotes removed), a flag gives {@code --name}.
- * (The initdb plugin has the same class: plugins share nothing but the SPI.)
+ * Patroni's program-option sections ({@code bootstrap.initdb}, {@code postgresql.basebackup}, a custom method's
+ * options) and how they become command-line arguments: {@code name: value} gives {@code --name=value} (enclosing
+ * quotes removed), a flag gives {@code --name}.
  *
- * <p>The section arrives as a mapping. Patroni's list form ({@code - verbose}, {@code - max-rate: 100M})
- * arrives either converted to that mapping with {@code true} for flags, or keyed by list index ({@code "0"},
- * {@code "1"}, ...) with each item as its value; both are read. {@code true} is a flag, {@code false} and empty values
- * are skipped with a warning, options the agent sets itself are errors, and so are names that are not plain option
- * names (a name such as {@code pgdata=/x} must not smuggle a forbidden option in).
+ * <p>Users write these sections as a mapping or as Patroni's list ({@code - data-checksums},
+ * {@code - encoding: UTF8}). A {@link ConfigSection} holds only mappings, so the engine hands a list to a plugin
+ * keyed by index ({@code "0"}, {@code "1"}, ...: see {@link #section}); {@link #arguments} reads both forms.
+ * {@code true} is a flag, {@code false} and empty values are skipped with a warning, options the caller sets itself
+ * are errors, and so are names that are not plain option names (a name such as {@code pgdata=/x} must not smuggle a
+ * forbidden option in).
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 1.0
  */
-public final class CommandLineOptions {
+public final class ProgramOptions {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     private static final Pattern INDEX = Pattern.compile("\\d+");
 
-    private CommandLineOptions() {
+    private ProgramOptions() {
     }
 
-    /** The arguments for {@code section}; problems (paths relative to the whole document) go to {@code problems}. */
+    /**
+     * The section for a program-options value as the user wrote it: a list becomes a mapping keyed by index, a
+     * mapping stays as it is, anything else (absent included) is an empty section.
+     *
+     * @param path the value's dotted path in the document, for problem paths
+     */
+    public static ConfigSection section(String path, Object raw) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (raw instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                m.put(Integer.toString(i), list.get(i));
+            }
+        } else if (raw instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> m.put(String.valueOf(k), v));
+        }
+        return new ConfigSection(path, m);
+    }
+
+    /**
+     * The arguments for {@code section}, in order; problems (with paths of the whole document) go to
+     * {@code problems}.
+     *
+     * @param forbidden option names the caller sets itself
+     */
     public static List<String> arguments(ConfigSection section, Set<String> forbidden, List<ConfigProblem> problems) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, Object> e : section.asMap().entrySet()) {
@@ -95,7 +122,7 @@ public final class CommandLineOptions {
         return true;
     }
 
-    static String unquote(String v) {
+    private static String unquote(String v) {
         String t = v.trim();
         if (t.length() >= 2 && (t.charAt(0) == '"' || t.charAt(0) == '\'') && t.charAt(t.length() - 1) == t.charAt(0)) {
             return t.substring(1, t.length() - 1);

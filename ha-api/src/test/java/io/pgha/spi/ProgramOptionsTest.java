@@ -1,10 +1,8 @@
-package io.pgha.bootstrap.initdb.internal;
+package io.pgha.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgha.spi.ConfigProblem;
-import io.pgha.spi.ConfigSection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,11 +11,11 @@ import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-class CommandLineOptionsTest {
+class ProgramOptionsTest {
     private static final Set<String> FORBIDDEN = Set.of("pgdata", "pwfile");
 
     private static List<String> args(Map<String, Object> map, List<ConfigProblem> problems) {
-        return CommandLineOptions.arguments(new ConfigSection("bootstrap.initdb", map), FORBIDDEN, problems);
+        return ProgramOptions.arguments(new ConfigSection("bootstrap.initdb", map), FORBIDDEN, problems);
     }
 
     @Test
@@ -65,5 +63,15 @@ class CommandLineOptionsTest {
         assertEquals(4, problems.size(), problems.toString());
         assertTrue(problems.stream().allMatch(ConfigProblem::isError));
         assertTrue(problems.get(0).message().contains("agent sets itself"), problems.get(0).message());
+    }
+
+    @Test
+    @DisplayName("a list as the user wrote it becomes a section keyed by index, read in order")
+    void sectionFromList() {
+        List<ConfigProblem> problems = new ArrayList<>();
+        ConfigSection s = ProgramOptions.section("bootstrap.initdb", List.of(Map.of("encoding", "UTF8"), "data-checksums"));
+        assertEquals(List.of("--encoding=UTF8", "--data-checksums"), ProgramOptions.arguments(s, FORBIDDEN, problems));
+        assertEquals(List.of(), problems);
+        assertEquals(List.of(), ProgramOptions.section("x", null).keys().stream().toList());
     }
 }
