@@ -2,19 +2,18 @@ package io.pgha.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Temporary directories for fake contexts, removed when the JVM exits (tests open many clients; nobody should have to
- * clean up after each one).
+ * Temporary directories for tests: those of fake contexts are removed when the JVM exits (tests open many clients;
+ * nobody should have to clean up after each one), and {@link #deleteTree} removes any scratch directory.
+ *
+ * @since 1.0
  */
-final class TempDirectories {
+public final class TempDirectories {
     private static final List<Path> CREATED = new ArrayList<>();
     private static boolean hookInstalled;
 
@@ -42,26 +41,24 @@ final class TempDirectories {
         CREATED.clear();
     }
 
-    static void deleteTree(Path dir) {
+    /**
+     * Deletes {@code dir} and everything in it, best effort: what cannot be deleted is left and the rest still goes.
+     * For test scratch space only.
+     */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // best effort: a left-over temp file is harmless
                 }
             });
-        } catch (IOException e) {
-            // best effort at exit: a left-over temp directory is harmless
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // best effort
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgha.distribution.harness;
 
+import io.pgha.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -402,7 +402,7 @@ public final class TestCluster implements AutoCloseable {
         if (keepFiles || Boolean.getBoolean("pgha.it.keep")) {
             System.out.println("it: kept the cluster's files for inspection in " + base);
         } else {
-            deleteTree(base);
+            TempDirectories.deleteTree(base);
         }
     }
 
@@ -432,23 +432,6 @@ public final class TestCluster implements AutoCloseable {
             } catch (RuntimeException e) {
                 // best effort while the JVM goes down
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a temporary directory
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // best effort
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pgha.testkit.server;
 
+import io.pgha.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -13,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A real etcd server ({@code /usr/bin/etcd}, Debian package {@code etcd-server}) run as a child process on loopback,
@@ -376,14 +375,14 @@ public final class EtcdProcess implements AutoCloseable {
         try {
             stop();
         } finally {
-            deleteRecursively(dataDir);
+            TempDirectories.deleteTree(dataDir);
             try {
                 Files.deleteIfExists(logFile);
             } catch (IOException e) {
                 // best effort: a temp file left behind is harmless
             }
             if (ownsBaseDir) {
-                deleteRecursively(baseDir);
+                TempDirectories.deleteTree(baseDir);
             } else if (sharedTempBaseDir) {
                 try {
                     Files.deleteIfExists(baseDir);
@@ -397,23 +396,6 @@ public final class EtcdProcess implements AutoCloseable {
     @Override
     public String toString() {
         return "EtcdProcess[" + name + " " + clientUrl() + (startedOnce ? "" : " never started") + "]";
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException e) {
-            // best effort
-        }
     }
 
     private static void sleep(Duration d) {

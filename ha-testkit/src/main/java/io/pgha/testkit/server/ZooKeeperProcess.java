@@ -1,5 +1,6 @@
 package io.pgha.testkit.server;
 
+import io.pgha.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -333,7 +333,7 @@ public final class ZooKeeperProcess implements AutoCloseable {
             }
         }
         if (ownsBaseDir) {
-            deleteRecursively(baseDir);
+            TempDirectories.deleteTree(baseDir);
         }
     }
 
@@ -393,23 +393,6 @@ public final class ZooKeeperProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for ZooKeeper", e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a temporary directory
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // best effort
         }
     }
 
