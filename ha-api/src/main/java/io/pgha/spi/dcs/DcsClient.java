@@ -1,7 +1,9 @@
 package io.pgha.spi.dcs;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One agent's connection to the DCS, bound to one cluster ({@code <namespace>/<scope>}) and one member name.
@@ -149,6 +151,17 @@ public interface DcsClient extends AutoCloseable {
 
     /** Applies new timings (after a dynamic configuration change); a new TTL applies from the next refresh. */
     void updateTimings(DcsTimings timings);
+
+    /**
+     * How long the store really keeps the leader key after a refresh, when the server imposed something other than
+     * the configured ttl (a ZooKeeper server negotiates the session timeout within its own bounds). Empty means the
+     * configured ttl holds. The engine fences its primary by the shorter of the two. Thread-safe; never blocks.
+     *
+     * @since 1.0 (a default method: backends that keep the ttl they are given need not implement it)
+     */
+    default Optional<Duration> grantedLeaseTtl() {
+        return Optional.empty();
+    }
 
     /**
      * Closes the connection. Keys bound to the TTL are left to expire unless the store ties them to the connection

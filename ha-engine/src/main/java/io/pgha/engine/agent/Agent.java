@@ -8,6 +8,7 @@ import io.pgha.engine.ha.Ha;
 import io.pgha.engine.ha.HaLoop;
 import io.pgha.engine.ha.HaPolicy;
 import io.pgha.engine.ha.HttpPeerProbe;
+import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.LeaseGuard;
 import io.pgha.engine.ha.MemberIdentity;
 import io.pgha.engine.plugin.LoadedProvider;
@@ -107,9 +108,10 @@ public final class Agent implements AutoCloseable {
             MemberIdentity me = new MemberIdentity(config.name(), config.scope(),
                     "postgres://" + config.postgresql().memberConnectAddress() + "/postgres",
                     config.restapi().apiUrl(), config.tags().asMemberTags());
-            LeaseGuard guard = new LeaseGuard(database);
+            HaClock clock = HaClock.system();
+            LeaseGuard guard = new LeaseGuard(database, clock);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
-            Ha ha = new Ha(me, dcs, database, probe, guard, cluster -> policy(config, cluster, dynamic));
+            Ha ha = new Ha(me, dcs, database, probe, guard, clock, cluster -> policy(config, cluster, dynamic));
             HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
             List<ConfigProblem> restProblems = new ArrayList<>();

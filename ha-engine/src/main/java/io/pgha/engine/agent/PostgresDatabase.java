@@ -67,6 +67,13 @@ final class PostgresDatabase implements Database, AutoCloseable {
     private final PluginRegistry plugins;
     private final DatabaseCommandRunner runner;
     private final PostgresInstance pg;
+    /** Runs checkpoints and shutdowns while the HA loop's thread keeps the leader lock alive. */
+    private final java.util.concurrent.ExecutorService longOperations =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "postgres-long-operation");
+                t.setDaemon(true);
+                return t;
+            });
     private final EngineContext pluginContext;
     private volatile Optional<Upstream> following = Optional.empty();
 
@@ -177,7 +184,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
             }
             ControlData c = pg.controlData();
             return new DataDirectoryState(DataDirectoryState.Kind.INITIALIZED, c.systemIdentifier(), c.timeline(),
-                    c.state().text(), "");
+                    c.state().text(), c.checkpointLsn().value(), "");
         } catch (RuntimeException e) {
             return DataDirectoryState.unusable(e.getMessage());
         }
@@ -276,14 +283,20 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
-    public void stop(StopMode mode, Duration timeout) {
-        wrap("stop PostgreSQL", () -> pg.stop(mode == StopMode.FAST ? io.pgha.engine.postgres.StopMode.FAST
-                : io.pgha.engine.postgres.StopMode.IMMEDIATE, timeout));
+    public void stop(StopMode mode, Duration timeout, Runnable whileWaiting) {
+        io.pgha.engine.postgres.StopMode how = mode == StopMode.FAST ? io.pgha.engine.postgres.StopMode.FAST
+                : io.pgha.engine.postgres.StopMode.IMMEDIATE;
+        withHeartbeat("stop PostgreSQL", () -> pg.stop(how, timeout), whileWaiting);
     }
 
     @Override
     public void fence() {
         pg.fence();
+    }
+
+    @Override
+    public Duration fenceWorstCase() {
+        return PostgresInstance.FENCE_WORST_CASE;
     }
 
     @Override
@@ -296,11 +309,11 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
-    public void checkpoint() {
-        wrap("checkpoint", () -> {
+    public void checkpoint(Runnable whileWaiting) {
+        withHeartbeat("checkpoint", () -> {
             pg.sql().checkpoint(Duration.ofSeconds(60));
             return null;
-        });
+        }, whileWaiting);
     }
 
     @Override
@@ -318,8 +331,33 @@ final class PostgresDatabase implements Database, AutoCloseable {
             case NOT_NEEDED -> RejoinOutcome.ALREADY_IN_SYNC;
             case REWOUND -> RejoinOutcome.REWOUND;
             case SOURCE_NOT_READY -> RejoinOutcome.SOURCE_NOT_READY;
-            default -> RejoinOutcome.NEEDS_REINITIALIZE;
+            case FAILED -> RejoinOutcome.REWIND_FAILED;
+            case NOT_ALLOWED, NOT_POSSIBLE -> RejoinOutcome.DIVERGED;
         };
+    }
+
+    @Override
+    public Divergence divergence(Upstream upstream, long timeline, long replayedLsn) {
+        if (timeline <= 0) {
+            return Divergence.UNKNOWN;
+        }
+        try (io.pgha.engine.postgres.PostgresSql source = pg.connect(upstream.host(), upstream.port(),
+                pg.settings().rewindCredentials())) {
+            io.pgha.engine.postgres.SourceTimeline history = source.sourceTimeline();
+            if (history.inRecovery()) {
+                return Divergence.UNKNOWN;
+            }
+            io.pgha.engine.postgres.RewindDecision d = io.pgha.engine.postgres.RewindDecision.decideForStandby(
+                    timeline, new Lsn(replayedLsn), history);
+            if (d.needed()) {
+                LOG.warn("this standby cannot follow {}: {}", upstream.name(), d.reason());
+                return Divergence.DIVERGED;
+            }
+            return Divergence.ON_HISTORY;
+        } catch (PostgresException e) {
+            LOG.info("cannot compare this standby's history with {} yet: {}", upstream.name(), e.getMessage());
+            return Divergence.UNKNOWN;
+        }
     }
 
     @Override
@@ -370,6 +408,32 @@ final class PostgresDatabase implements Database, AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} on the long-operations thread and calls {@code whileWaiting} on this one about once a second
+     * until it is done, so that the HA loop can keep its lock alive through a slow checkpoint or shutdown.
+     */
+    private <T> T withHeartbeat(String what, java.util.concurrent.Callable<T> action, Runnable whileWaiting) {
+        java.util.concurrent.Future<T> f = longOperations.submit(action);
+        while (true) {
+            try {
+                return f.get(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                whileWaiting.run();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                return wrap(what, () -> {
+                    if (cause instanceof Exception ex) {
+                        throw ex;
+                    }
+                    throw new IllegalStateException(cause);
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DatabaseException("interrupted while waiting to " + what, e);
+            }
+        }
+    }
+
     private static Object nested(Map<String, Object> tree, String a, String b) {
         Object first = tree.get(a);
         return first instanceof Map<?, ?> m ? m.get(b) : null;
@@ -377,6 +441,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void close() {
+        longOperations.shutdownNow();
         pg.close();
     }
 }

@@ -46,13 +46,15 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
     @Override
     public MemberStatus current() {
         HaSnapshot s = ha.snapshot();
-        PgObservation pg = s.postgres();
+        // Role, state and WAL position as they are now: peers decide their leader race on this answer, and a primary
+        // fenced since the last cycle must not still say "running primary".
+        PgObservation pg = ha.liveObservation();
         Duration ttl = s.policy().timings().ttl();
         MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(), Ha.roleName(pg))
                 .tags(s.me().tags())
                 .settings(new HaSettings(false, false, HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(), ttl))
                 .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
-        if (s.holdsLock()) {
+        if (s.holdsLock() && pg.isRunningPrimary()) {
             b.lockHeldUntil(s.takenAt().plus(ttl));
         }
         pg.systemIdentifier().ifPresent(b::systemIdentifier);

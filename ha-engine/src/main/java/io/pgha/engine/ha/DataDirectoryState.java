@@ -9,9 +9,12 @@ import java.util.Objects;
  * @param systemIdentifier the cluster's system identifier when initialised, else {@code ""}
  * @param timeline the latest checkpoint's timeline when initialised
  * @param clusterState pg_control's "Database cluster state" ({@code in production}, {@code shut down}, ...)
+ * @param checkpointLsn where the latest checkpoint record starts (after a clean shutdown: the shutdown checkpoint, the
+ *        last WAL this directory holds); 0 when unknown
  * @param detail why it is unusable, for {@link Kind#UNUSABLE}
  */
-public record DataDirectoryState(Kind kind, String systemIdentifier, long timeline, String clusterState, String detail) {
+public record DataDirectoryState(Kind kind, String systemIdentifier, long timeline, String clusterState,
+        long checkpointLsn, String detail) {
 
     public DataDirectoryState {
         Objects.requireNonNull(kind, "kind is null");
@@ -31,11 +34,11 @@ public record DataDirectoryState(Kind kind, String systemIdentifier, long timeli
     }
 
     public static DataDirectoryState empty() {
-        return new DataDirectoryState(Kind.EMPTY, "", 0, "", "");
+        return new DataDirectoryState(Kind.EMPTY, "", 0, "", 0, "");
     }
 
     public static DataDirectoryState unusable(String detail) {
-        return new DataDirectoryState(Kind.UNUSABLE, "", 0, "", detail);
+        return new DataDirectoryState(Kind.UNUSABLE, "", 0, "", 0, detail);
     }
 
     public boolean isEmpty() {

@@ -40,19 +40,36 @@ public interface Database {
     /**
      * Stops the postmaster and waits until it is gone, escalating to immediate and then SIGKILL past {@code timeout}.
      */
-    void stop(StopMode mode, Duration timeout);
+    default void stop(StopMode mode, Duration timeout) {
+        stop(mode, timeout, () -> { });
+    }
+
+    /**
+     * {@link #stop(StopMode, Duration)}, calling {@code whileWaiting} on the calling thread about once a second until
+     * the stop is done: the HA loop keeps its leader lock alive through a long shutdown that way.
+     */
+    void stop(StopMode mode, Duration timeout, Runnable whileWaiting);
 
     /**
      * Makes no session able to commit any more, as fast as possible (immediate stop, SIGKILL if that does not work
-     * within a second or two). Thread-safe; may be called from the fencing guard while the loop is busy.
+     * within a second). Thread-safe; may be called from the fencing guard while the loop is busy. Takes at most
+     * {@link #fenceWorstCase()}.
      */
     void fence();
+
+    /** The longest {@link #fence()} can take: the fencing guard fires at least this long before the lock can expire. */
+    default Duration fenceWorstCase() {
+        return Duration.ofSeconds(2);
+    }
 
     /** Promotes the running standby and waits until it accepts writes, up to {@code timeout}. */
     void promote(Duration timeout);
 
-    /** Runs CHECKPOINT on the running primary. */
-    void checkpoint();
+    /**
+     * Runs CHECKPOINT on the running primary, calling {@code whileWaiting} on the calling thread about once a second
+     * until it is done (see {@link #stop(StopMode, Duration, Runnable)}).
+     */
+    void checkpoint(Runnable whileWaiting);
 
     /** On the running primary: creates the physical slots in {@code wanted} that are missing, drops other member slots. */
     void syncReplicationSlots(Set<String> wanted);
@@ -64,6 +81,13 @@ public interface Database {
      * @return what was done
      */
     RejoinOutcome prepareToFollow(Upstream source);
+
+    /**
+     * Whether the running standby, at {@code timeline} having replayed up to {@code replayedLsn}, is on the history of
+     * {@code upstream}: a standby that went past the point where the upstream's timeline forked from its own can
+     * never stream from it, however long it waits.
+     */
+    Divergence divergence(Upstream upstream, long timeline, long replayedLsn);
 
     /** Empties the data directory, for re-creating a replica. */
     void removeDataDirectory();
@@ -79,9 +103,24 @@ public interface Database {
         ALREADY_IN_SYNC,
         /** pg_rewind brought it back onto the source's history. */
         REWOUND,
-        /** It diverged and could not be rewound; the data directory must be re-created (or left alone). */
-        NEEDS_REINITIALIZE,
+        /**
+         * It diverged and may not or cannot be rewound (use_pg_rewind off, no wal_log_hints); re-created only under
+         * {@code remove_data_directory_on_diverged_timelines}.
+         */
+        DIVERGED,
+        /** pg_rewind ran and failed; re-created only under {@code remove_data_directory_on_rewind_failure}. */
+        REWIND_FAILED,
         /** The source cannot be compared with yet (still promoting, not reachable): try again next cycle. */
         SOURCE_NOT_READY
+    }
+
+    /** What {@link #divergence} found. */
+    enum Divergence {
+        /** The standby is on the upstream's history: it can stream. */
+        ON_HISTORY,
+        /** The standby went past the upstream's fork point, or is on a timeline the upstream never had. */
+        DIVERGED,
+        /** The upstream could not be asked (not running, still promoting, unreachable). */
+        UNKNOWN
     }
 }

@@ -40,35 +40,57 @@ public final class Ha {
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
     /** How long the slot of a member that left the DCS is kept (Patroni's member_slots_ttl default). */
     private static final Duration MEMBER_SLOTS_TTL = Duration.ofMinutes(30);
+    /** The longest a status query of the local PostgreSQL takes ({@link Database#observe()} is bounded by it). */
+    static final Duration OBSERVE_BOUND = Duration.ofSeconds(2);
+    /** The longest a peer probe round takes (two seconds per member, in parallel, plus slack). */
+    static final Duration PROBE_BOUND = Duration.ofMillis(2500);
+    /** The shortest interval between two cycles that refresh the lock early. */
+    private static final Duration RENEW_FLOOR = Duration.ofSeconds(1);
+    /** While PostgreSQL starts, look again this often rather than after a whole loop_wait. */
+    private static final Duration STARTING_RECHECK = Duration.ofMillis(500);
 
     private final MemberIdentity me;
     private final DcsClient dcs;
     private final Database database;
     private final PeerProbe peers;
     private final LeaseGuard guard;
+    private final HaClock clock;
+    private final LeaderLease lease;
     private final Function<ClusterState, HaPolicy> policyOf;
     private final AtomicReference<HaSnapshot> snapshot = new AtomicReference<>();
 
     private HaPolicy policy;
-    /** Set while this member may hold WAL the leader does not have (it ran as primary): check before following. */
-    private boolean mayHaveDiverged = true;
-    /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout. */
+    /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout; 0 when not. */
     private long primaryStartRequestedAt;
+    /**
+     * The role PostgreSQL last reported while running. An unreadable status means "unknown", not "replica": the
+     * decisions fall back on this, as Patroni does, so a primary whose status query fails is still demoted.
+     */
+    private volatile PgRole lastKnownRole = PgRole.UNKNOWN;
+    /** Whether this cycle already refreshed the lock (at its start). */
+    private boolean renewedThisCycle;
+    /** The last observation of the cycle, for a renewal that cannot wait for a fresh one. */
+    private PgObservation lastObservation = PgObservation.stopped(PgProcessState.STOPPED, Optional.empty());
     private Instant dcsLastSeen = Instant.EPOCH;
+    /** When a scheduled switchover addressed to this leader is due (monotonic); 0 when none. */
+    private long scheduledSwitchoverAt;
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
 
-    public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard,
+    public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard, HaClock clock,
             Function<ClusterState, HaPolicy> policyOf) {
         this.me = Objects.requireNonNull(me, "me is null");
         this.dcs = Objects.requireNonNull(dcs, "dcs is null");
         this.database = Objects.requireNonNull(database, "database is null");
         this.peers = Objects.requireNonNull(peers, "peers is null");
         this.guard = Objects.requireNonNull(guard, "guard is null");
+        this.clock = Objects.requireNonNull(clock, "clock is null");
         this.policyOf = Objects.requireNonNull(policyOf, "policyOf is null");
         this.policy = policyOf.apply(ClusterState.EMPTY);
+        this.lease = new LeaderLease(dcs, guard, clock, database.fenceWorstCase(), policy);
+        warnIfTimingsCannotHoldTheLock(policy);
         snapshot.set(new HaSnapshot(me, PgObservation.stopped(PgProcessState.STOPPED, Optional.empty()),
-                ClusterState.EMPTY, Instant.EPOCH, false, "starting", policy, Instant.now()));
+                ClusterState.EMPTY, Instant.EPOCH, false, "starting", policy, clock.now()));
     }
 
     /** The latest view of this member and its cluster, for the REST API. */
@@ -81,15 +103,57 @@ public final class Ha {
         return policy;
     }
 
+    /** The clock the loop runs on. */
+    public HaClock clock() {
+        return clock;
+    }
+
+    /**
+     * The local PostgreSQL as it is now, not as the last cycle saw it: what other members' leader race and the REST
+     * API's health checks must go by (a primary fenced a moment ago must not still say "running primary"). An
+     * unreadable status of a running server reports the last known role. Thread-safe.
+     */
+    public PgObservation liveObservation() {
+        return withKnownRole(database.observe());
+    }
+
+    /**
+     * How long after a cycle that started at {@code cycleStartedNanos} the next one should start: {@code loop_wait},
+     * sooner while PostgreSQL starts, when a scheduled switchover falls due, or when the leader lock must be refreshed
+     * before a normal cycle could do it.
+     */
+    public Duration untilNextCycle(long cycleStartedNanos) {
+        long now = clock.nanoTime();
+        Duration interval = snapshot.get().postgres().process() == PgProcessState.STARTING ? STARTING_RECHECK
+                : policy.timings().loopWait();
+        long next = cycleStartedNanos + interval.toNanos();
+        if (scheduledSwitchoverAt != 0) {
+            next = Math.min(next, scheduledSwitchoverAt);
+        }
+        long renewBy = lease.renewBy();
+        if (renewBy != 0) {
+            // the next refresh is sent at the start of the next cycle; when the timings leave no room (a granted
+            // session shorter than ttl), refresh at most every second rather than spin
+            long floor = cycleStartedNanos + Math.min(interval.toNanos(), RENEW_FLOOR.toNanos());
+            next = Math.min(next, Math.max(renewBy, floor));
+        }
+        return Duration.ofNanos(Math.max(0, next - now));
+    }
+
     /** Runs one HA cycle and returns what it decided. Never throws. */
     public String runCycle() {
+        renewedThisCycle = false;
+        Optional<String> renewedOnly = renewFirst();
+        if (renewedOnly.isPresent()) {
+            return renewedOnly.get();
+        }
         ClusterState cluster;
         try {
             cluster = dcs.read();
-            dcsLastSeen = Instant.now();
+            dcsLastSeen = clock.now();
         } catch (DcsUnavailableException e) {
             String msg = whenDcsIsUnreachable(e);
-            publishSnapshot(snapshot.get().cluster(), database.observe(), false, msg);
+            publishSnapshot(snapshot.get().cluster(), lastObservation, false, msg);
             return msg;
         }
         for (String w : cluster.warnings()) {
@@ -98,10 +162,12 @@ public final class Ha {
         HaPolicy next = policyOf.apply(cluster);
         if (!next.timings().equals(policy.timings())) {
             dcs.updateTimings(next.timings());
+            warnIfTimingsCannotHoldTheLock(next);
         }
         policy = next;
+        lease.policy(next);
 
-        PgObservation pg = database.observe();
+        PgObservation pg = observe();
         String msg;
         try {
             msg = decide(cluster, pg);
@@ -110,10 +176,72 @@ public final class Ha {
         } catch (DatabaseException e) {
             msg = "Error communicating with PostgreSQL: " + e.getMessage() + ". Will try again later";
         }
-        pg = database.observe();
-        publishMember(pg);
-        publishSnapshot(cluster, pg, cluster.isLeader(me.name()) && pg.isRunningPrimary(), msg);
+        if (lease.fits(OBSERVE_BOUND.plus(policy.timings().retryTimeout()))) {
+            pg = observe();
+            publishMember(pg);
+        }
+        publishSnapshot(cluster, pg, cluster.isLeader(me.name()) && pg.isRunningPrimary() && !guard.hasFenced(), msg);
         return msg;
+    }
+
+    /**
+     * The member that ended its last cycle leading refreshes the lock first, before anything else can make it late:
+     * every later call of the cycle is then started only if it fits before the next refresh is due (see {@link
+     * LeaderLease}). When not even a read fits any more (a DCS answering at its limit), the cycle ends there.
+     */
+    private Optional<String> renewFirst() {
+        if (!snapshot.get().holdsLock() || !lastObservation.isRunningPrimary() || !lease.armed()) {
+            return Optional.empty();
+        }
+        renewedThisCycle = lease.refresh();
+        if (!renewedThisCycle || lease.fits(normalCycleCost())) {
+            return Optional.empty();
+        }
+        String msg = "updated leader lock; not reading the cluster this cycle because the DCS answers slowly";
+        publishSnapshot(snapshot.get().cluster(), lastObservation, true, msg);
+        return Optional.of(msg);
+    }
+
+    /** What a cycle needs before it refreshes the lock: one read and one observation, each at its bound. */
+    private Duration normalCycleCost() {
+        return policy.timings().retryTimeout().plus(OBSERVE_BOUND);
+    }
+
+    private PgObservation observe() {
+        PgObservation pg = withKnownRole(database.observe());
+        lastObservation = pg;
+        return pg;
+    }
+
+    private PgObservation withKnownRole(PgObservation raw) {
+        if (!raw.isRunning()) {
+            return raw;
+        }
+        if (raw.role() != PgRole.UNKNOWN) {
+            lastKnownRole = raw.role();
+            return raw;
+        }
+        PgRole known = lastKnownRole;
+        if (known == PgRole.UNKNOWN) {
+            return raw;
+        }
+        return new PgObservation(raw.process(), known, raw.timeline(), raw.walPosition(), raw.receivedLsn(),
+                raw.replayedLsn(), raw.replayedTimestamp(), raw.replayPaused(), raw.streaming(), raw.serverVersion(),
+                raw.postmasterStartTime(), raw.pendingRestart(), raw.replication(), raw.systemIdentifier());
+    }
+
+    /** Running, and not known to be a standby: it may accept writes. */
+    private static boolean mayBeWritable(PgObservation pg) {
+        return pg.isRunning() && pg.role() != PgRole.REPLICA;
+    }
+
+    private void warnIfTimingsCannotHoldTheLock(HaPolicy p) {
+        if (!LeaderLease.toleratesSlowestDcs(p, database.fenceWorstCase())) {
+            LOG.warn("ttl {} s is shorter than twice retry_timeout ({} s) plus the fencing margin ({} ms): a DCS that "
+                    + "answers at the limit of retry_timeout can cost the leader its lock and fence a healthy primary",
+                    p.timings().ttl().toSeconds(), p.timings().retryTimeout().toSeconds(),
+                    p.fenceMargin(database.fenceWorstCase()).toMillis());
+        }
     }
 
     // ---------------------------------------------------------------- the decision tree
@@ -163,21 +291,18 @@ public final class Ha {
     private String unlockedCluster(ClusterState cluster, PgObservation pg) {
         Optional<String> unhealthy = reasonNotToRace(cluster, pg);
         if (unhealthy.isPresent()) {
-            if (pg.isRunningPrimary()) {
-                demoteNow(StopMode.IMMEDIATE);
-                return "demoting self because i am not the healthiest node (" + unhealthy.get() + ")";
+            if (mayBeWritable(pg)) {
+                return demoteNow(StopMode.IMMEDIATE, "demoting self because i am not the healthiest node ("
+                        + unhealthy.get() + ")");
             }
             return "following a different leader because i am not the healthiest node (" + unhealthy.get() + ")";
         }
-        long sent = System.nanoTime();
-        if (!dcs.acquireLeader()) {
-            if (pg.isRunningPrimary()) {
-                demoteNow(StopMode.IMMEDIATE);
-                return "demoted self after trying and failing to obtain lock";
+        if (!lease.acquire()) {
+            if (mayBeWritable(pg)) {
+                return demoteNow(StopMode.IMMEDIATE, "demoted self after trying and failing to obtain lock");
             }
             return "following new leader after trying and failing to obtain lock";
         }
-        guard.renewed(sent, policy.timings().ttl(), policy.fenceMargin());
         if (pg.isRunningPrimary()) {
             clearFailoverRequest(cluster);
             return "acquired session lock as a leader";
@@ -187,29 +312,26 @@ public final class Ha {
 
     /** This member holds the lock: keep it, and be the primary — or give it up cleanly for a switchover. */
     private String asLockHolder(ClusterState cluster, PgObservation pg) {
-        long sent = System.nanoTime();
-        boolean kept;
-        try {
-            kept = dcs.refreshLeader();
-        } catch (DcsUnavailableException e) {
-            kept = false;
-        }
-        if (!kept) {
-            guard.released();
-            if (pg.isRunningPrimary()) {
-                demoteNow(StopMode.IMMEDIATE);
-                return "demoted self because failed to update leader lock in DCS";
+        if (!renewedThisCycle && !lease.refresh()) {
+            if (mayBeWritable(pg)) {
+                return demoteNow(StopMode.IMMEDIATE, "demoted self because failed to update leader lock in DCS");
             }
+            lease.released();
             return "not promoting because failed to update leader lock in DCS";
         }
-        guard.renewed(sent, policy.timings().ttl(), policy.fenceMargin());
         if (pg.isRunningReplica()) {
             return promote(cluster, pg, "promoted self to leader because I had the session lock");
         }
+        if (pg.isRunningPrimary()) {
+            // back as a primary: a later crash gets a whole primary_start_timeout again
+            primaryStartRequestedAt = 0;
+        }
         ensureClusterKeys(cluster, pg);
-        Optional<String> handover = switchoverRequestedOfMe(cluster);
-        if (handover.isPresent()) {
-            return handover.get();
+        if (lease.fits(PROBE_BOUND.plus(policy.timings().retryTimeout()))) {
+            Optional<String> handover = switchoverRequestedOfMe(cluster);
+            if (handover.isPresent()) {
+                return handover.get();
+            }
         }
         maintainLeaderState(cluster, pg);
         return "no action. I am (" + me.name() + "), the leader with the lock";
@@ -217,23 +339,29 @@ public final class Ha {
 
     /** Another member holds the lock: be its replica (or the replica of our replicatefrom member). */
     private String asFollower(ClusterState cluster, PgObservation pg) {
-        guard.released();
         String leader = cluster.leader().orElseThrow().name();
-        if (pg.isRunningPrimary()) {
-            demoteNow(StopMode.IMMEDIATE);
-            String rejoin = rejoin(cluster);
-            return "demoting self because I do not have the lock and I was a leader; " + rejoin;
+        if (mayBeWritable(pg)) {
+            String demoted = demoteNow(StopMode.IMMEDIATE,
+                    "demoting self because I do not have the lock and I was a leader");
+            return guard.state() == LeaseGuard.State.ARMED ? demoted : demoted + "; " + rejoin(cluster);
         }
+        lease.released();
         Optional<Upstream> upstream = upstreamFor(cluster);
         if (upstream.isEmpty()) {
             return "no action. I am (" + me.name() + "), a secondary, waiting for the leader (" + leader
                     + ") to publish its address";
         }
         if (pg.streaming()) {
-            mayHaveDiverged = false;
-        } else if (mayHaveDiverged) {
-            database.stop(StopMode.FAST, stopTimeout());
-            return rejoin(cluster);
+        } else {
+            // A standby that replayed past the new timeline's fork point can never stream from it: find out from its
+            // replayed position while it does not stream, rather than report "following" for ever. Checked every
+            // cycle until it streams: between one check and the re-pointing it may still have received WAL.
+            Database.Divergence divergence = database.divergence(upstream.get(), pg.timeline(), pg.replayedLsn());
+            if (divergence == Database.Divergence.DIVERGED) {
+                database.stop(StopMode.FAST, stopTimeout());
+                return "replica diverged from " + upstream.get().name() + " (replayed "
+                        + pg.replayedLsn() + " on timeline " + pg.timeline() + "); " + rejoin(cluster);
+            }
         }
         database.follow(upstream);
         return "no action. I am (" + me.name() + "), a secondary, and following a leader (" + leader + ")";
@@ -242,30 +370,45 @@ public final class Ha {
     /** PostgreSQL is not running: start it in the role the cluster needs. */
     private String recover(ClusterState cluster, PgObservation pg) {
         if (cluster.isLeader(me.name())) {
-            long sent = System.nanoTime();
-            if (!dcs.refreshLeader()) {
-                guard.released();
+            if (!lease.refresh()) {
+                lease.released();
                 return "not starting as primary because failed to update leader lock in DCS";
             }
-            guard.renewed(sent, policy.timings().ttl(), policy.fenceMargin());
             if (pg.process() == PgProcessState.START_FAILED && primaryStartTimedOut()) {
-                dcs.releaseLeader();
-                guard.released();
-                return "removed leader key after trying and failing to start postgres";
+                return releaseForFailover("removed leader key after trying and failing to start postgres");
+            }
+            if (primaryStartRequestedAt == 0 && policy.primaryStartTimeout().isZero()
+                    && pg.process() == PgProcessState.CRASHED && failoverPossible(cluster)) {
+                return releaseForFailover("released the leader key to fail over at once after a crash "
+                        + "(primary_start_timeout is 0)");
             }
             database.startAsPrimary();
             if (primaryStartRequestedAt == 0) {
-                primaryStartRequestedAt = System.nanoTime();
+                primaryStartRequestedAt = clock.nanoTime();
             }
             return "starting primary after failure";
         }
         primaryStartRequestedAt = 0;
-        guard.released();
+        lease.released();
         if (cluster.leader().isEmpty()) {
             database.startAsReplica(Optional.empty());
             return "starting as a secondary";
         }
         return rejoin(cluster);
+    }
+
+    private String releaseForFailover(String message) {
+        dcs.releaseLeader();
+        lease.released();
+        primaryStartRequestedAt = 0;
+        return message;
+    }
+
+    /** Some other member could take over: a running, streaming-capable replica allowed to promote. */
+    private boolean failoverPossible(ClusterState cluster) {
+        return cluster.members().stream().anyMatch(m -> !m.name().equals(me.name()) && isRunning(m)
+                && m.data().role().filter("replica"::equals).isPresent()
+                && !MemberIdentity.truthy(m.data().tags().get("nofailover")));
     }
 
     /** Brings a stopped data directory onto the leader's history and starts it as a replica. */
@@ -277,37 +420,48 @@ public final class Ha {
         }
         Database.RejoinOutcome outcome = database.prepareToFollow(upstream.get());
         switch (outcome) {
-            case NEEDS_REINITIALIZE -> {
-                if (policy.removeDataDirectoryOnDivergedTimelines() || policy.removeDataDirectoryOnRewindFailure()) {
-                    database.removeDataDirectory();
-                    mayHaveDiverged = false;
-                    return "reinitializing due to diverged timelines";
+            case DIVERGED -> {
+                if (policy.removeDataDirectoryOnDivergedTimelines()) {
+                    return reinitialize();
                 }
                 return "data directory diverged from the leader (" + upstream.get().name() + ") and cannot be "
                         + "rewound; not starting it (set use_pg_rewind, or remove_data_directory_on_diverged_timelines "
                         + "to re-create it)";
             }
+            case REWIND_FAILED -> {
+                if (policy.removeDataDirectoryOnRewindFailure()) {
+                    return reinitialize();
+                }
+                return "pg_rewind from the leader (" + upstream.get().name() + ") failed; not starting the data "
+                        + "directory (set remove_data_directory_on_rewind_failure to re-create it)";
+            }
             case SOURCE_NOT_READY -> {
-                return "waiting for the leader (" + upstream.get().name() + ") to be ready before rejoining it";
+                // A standby cannot accept writes: start it, and check its history once the leader answers.
+                database.startAsReplica(upstream);
+                return "starting as a secondary; the leader (" + upstream.get().name() + ") cannot be compared with "
+                        + "yet, so its history is checked once it answers";
             }
             case REWOUND -> {
-                mayHaveDiverged = false;
                 database.startAsReplica(upstream);
                 return "running pg_rewind from " + upstream.get().name() + ", then starting as a secondary";
             }
             default -> {
-                mayHaveDiverged = false;
                 database.startAsReplica(upstream);
                 return "starting as a secondary";
             }
         }
     }
 
+    private String reinitialize() {
+        database.removeDataDirectory();
+        return "reinitializing due to diverged timelines";
+    }
+
     /** Nothing in the data directory: bootstrap the cluster, or copy it from a running member. */
     private String withEmptyDataDirectory(ClusterState cluster) {
         if (cluster.isLeader(me.name())) {
             dcs.releaseLeader();
-            guard.released();
+            lease.released();
             return "released leader key voluntarily as data dir empty and currently leader";
         }
         if (cluster.initialize().isEmpty() && cluster.isUnlocked()) {
@@ -342,7 +496,6 @@ public final class Ha {
             database.removeDataDirectory();
             return "failed to bootstrap from " + from + ": " + e.getMessage();
         }
-        mayHaveDiverged = false;
         database.startAsReplica(upstreamFor(cluster));
         return "bootstrapped from " + from;
     }
@@ -357,22 +510,19 @@ public final class Ha {
             database.bootstrap();
             String sysid = database.observe().systemIdentifier()
                     .orElseGet(() -> database.inspectDataDirectory().systemIdentifier());
-            long sent = System.nanoTime();
-            dcs.takeLeader();
-            guard.renewed(sent, policy.timings().ttl(), policy.fenceMargin());
+            lease.take();
             dcs.writeInitialize(sysid, Precondition.any());
             dcs.writeConfig(policy.bootstrapConfig(), Precondition.absent());
-            mayHaveDiverged = false;
             return "initialized a new cluster";
         } catch (RuntimeException e) {
             LOG.error("bootstrap failed: {}", e.getMessage(), e);
-            guard.released();
             try {
                 dcs.releaseLeader();
                 dcs.cancelInitialization();
             } finally {
                 try {
                     database.stop(StopMode.IMMEDIATE, stopTimeout());
+                    lease.released();
                 } finally {
                     database.removeDataDirectory();
                 }
@@ -384,22 +534,21 @@ public final class Ha {
 
     private String whilePostgresStarts(ClusterState cluster) {
         if (cluster.isLeader(me.name())) {
-            long sent = System.nanoTime();
-            if (!dcs.refreshLeader()) {
-                guard.released();
+            if (!lease.refresh()) {
                 database.stop(StopMode.IMMEDIATE, stopTimeout());
+                lease.released();
                 return "stopped PostgreSQL while starting up because leader key was lost";
             }
-            guard.renewed(sent, policy.timings().ttl(), policy.fenceMargin());
             if (primaryStartTimedOut()) {
+                if (!failoverPossible(cluster)) {
+                    return "primary start has timed out, but continuing to wait because failover is not possible";
+                }
                 database.stop(StopMode.IMMEDIATE, stopTimeout());
-                dcs.releaseLeader();
-                guard.released();
-                primaryStartRequestedAt = 0;
-                return "stopped PostgreSQL because of startup timeout and released the leader key";
+                return releaseForFailover("stopped PostgreSQL because of startup timeout and released the leader key");
             }
             long left = primaryStartRequestedAt == 0 ? policy.primaryStartTimeout().toSeconds()
-                    : policy.primaryStartTimeout().toSeconds() - Duration.ofNanos(System.nanoTime() - primaryStartRequestedAt).toSeconds();
+                    : policy.primaryStartTimeout().toSeconds()
+                            - Duration.ofNanos(clock.nanoTime() - primaryStartRequestedAt).toSeconds();
             return "PostgreSQL is still starting up, " + Math.max(0, left) + " seconds until timeout";
         }
         return "waiting for PostgreSQL to start";
@@ -407,7 +556,7 @@ public final class Ha {
 
     private boolean primaryStartTimedOut() {
         return primaryStartRequestedAt != 0
-                && System.nanoTime() - primaryStartRequestedAt > policy.primaryStartTimeout().toNanos();
+                && clock.nanoTime() - primaryStartRequestedAt >= policy.primaryStartTimeout().toNanos();
     }
 
     // ---------------------------------------------------------------- promotion and demotion
@@ -425,22 +574,34 @@ public final class Ha {
             }
         }
         database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
-        mayHaveDiverged = false;
+        lastKnownRole = PgRole.PRIMARY;
         primaryStartRequestedAt = 0;
         writeHistory(cluster, oldTimeline, switchLsn);
         clearFailoverRequest(cluster);
         return message;
     }
 
-    /** Stops PostgreSQL so that nothing can commit here any more; the next steps rejoin as a replica. */
-    private void demoteNow(StopMode mode) {
-        guard.released();
-        mayHaveDiverged = true;
-        database.stop(mode, stopTimeout());
+    /**
+     * Stops PostgreSQL so that nothing can commit here any more; the next steps rejoin as a replica. The fencing guard
+     * stands down only once PostgreSQL is confirmed stopped: if the stop fails, the guard still fences it in time.
+     */
+    private String demoteNow(StopMode mode, String message) {
+        try {
+            database.stop(mode, stopTimeout());
+        } catch (DatabaseException e) {
+            LOG.error("could not stop PostgreSQL to demote it: {}", e.getMessage());
+        }
+        if (database.observe().isRunning()) {
+            return message + "; PostgreSQL did not stop, the fencing guard stays armed";
+        }
+        lastKnownRole = PgRole.UNKNOWN;
+        lease.released();
+        return message;
     }
 
     /** A pending switchover addressed to this leader: hand over if a candidate is fit, else cancel it. */
     private Optional<String> switchoverRequestedOfMe(ClusterState cluster) {
+        scheduledSwitchoverAt = 0;
         Optional<FailoverRequest> request = cluster.failover();
         if (request.isEmpty()) {
             return Optional.empty();
@@ -451,8 +612,19 @@ public final class Ha {
             LOG.info("switchover: the request names {} as leader, but I am; cleared it", f.leader().get());
             return Optional.empty();
         }
-        if (f.scheduledAt().isPresent() && f.scheduledAt().get().isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
-            return Optional.empty();
+        if (f.scheduledAt().isPresent()) {
+            Duration untilDue = Duration.between(clock.now(), f.scheduledAt().get().toInstant());
+            if (untilDue.isNegative()
+                    && untilDue.abs().compareTo(policy.timings().loopWait().multipliedBy(3).dividedBy(2)) > 0) {
+                dcs.clearFailover(Precondition.version(f.version()));
+                LOG.warn("Found a stale failover value, cleaning up: {}", f.scheduledAt().get());
+                return Optional.empty();
+            }
+            if (untilDue.compareTo(Duration.ZERO) > 0) {
+                // wake exactly when it falls due, not up to a loop_wait later
+                scheduledSwitchoverAt = clock.nanoTime() + untilDue.toNanos();
+                return Optional.empty();
+            }
         }
         Optional<String> candidate = f.candidate().filter(c -> !c.equals(me.name()));
         List<Member> others = cluster.members().stream().filter(m -> !m.name().equals(me.name()))
@@ -474,24 +646,36 @@ public final class Ha {
 
     /**
      * Switchover: checkpoint, shut down cleanly (walsenders ship everything to the connected replicas), publish the
-     * last position, then release the lock for the candidate and follow it without pg_rewind.
+     * shutdown checkpoint's position, then release the lock for the candidate and follow it without pg_rewind. The
+     * lock is refreshed throughout, so that a slow checkpoint does not get PostgreSQL fenced halfway.
      */
     private String gracefulHandover(ClusterState cluster, String candidate) {
         LOG.info("switchover: demoting myself, handing over to {}", candidate);
-        database.checkpoint();
-        long lastLsn = database.observe().walPosition();
-        database.stop(StopMode.FAST, stopTimeout());
-        guard.released();
-        try {
-            dcs.writeStatus(new LeaderStatus(lastLsn, Map.of(), List.of()));
-        } catch (DcsUnavailableException e) {
-            LOG.warn("could not publish the last WAL position before handing over: {}", e.getMessage());
+        database.checkpoint(() -> lease.keepAliveDuring("switchover"));
+        database.stop(StopMode.FAST, stopTimeout(), () -> lease.keepAliveDuring("switchover"));
+        if (database.observe().isRunning()) {
+            return "switchover: PostgreSQL did not stop; keeping the lock";
         }
+        lastKnownRole = PgRole.UNKNOWN;
+        lease.released();
+        publishShutdownPosition();
         dcs.releaseLeader();
-        mayHaveDiverged = false;
         Optional<Upstream> upstream = cluster.member(candidate).flatMap(m -> upstreamOf(m, cluster));
         database.startAsReplica(upstream);
         return "switchover: demoted myself and released the lock to " + candidate;
+    }
+
+    /** After a clean shutdown, the shutdown checkpoint is the last WAL this member has: what candidates must reach. */
+    private void publishShutdownPosition() {
+        long lsn = database.inspectDataDirectory().checkpointLsn();
+        if (lsn <= 0) {
+            return;
+        }
+        try {
+            dcs.writeStatus(new LeaderStatus(lsn, Map.of(), List.copyOf(retainedSlots(snapshot.get().cluster()))));
+        } catch (DcsUnavailableException e) {
+            LOG.warn("could not publish the last WAL position before releasing the lock: {}", e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- the leader race
@@ -508,6 +692,9 @@ public final class Ha {
         }
         if (pg.isRunningPrimary()) {
             return Optional.empty();
+        }
+        if (!pg.isRunningReplica()) {
+            return Optional.of("PostgreSQL's state is unknown");
         }
         long myWal = pg.walPosition();
         long optime = cluster.status().optime();
@@ -545,25 +732,23 @@ public final class Ha {
             if (p.walPosition() == myWal && p.failoverPriority() > me.failoverPriority()) {
                 return Optional.of(p.name() + " is as advanced and has a higher failover_priority");
             }
-            if (p.walPosition() == myWal && p.failoverPriority() == me.failoverPriority()
-                    && p.name().compareTo(me.name()) < 0) {
-                // equally good candidates: let the one with the smaller name go first, instead of all racing
-                return Optional.of(p.name() + " is as advanced and goes first");
-            }
+            // Equally advanced members with equal priority all race, as Patroni does: the DCS's atomic create picks
+            // one, and none of them holds WAL the winner lacks. Deferring to one of them by name would leave the
+            // cluster leaderless whenever that one answers HTTP but cannot reach the DCS.
         }
         return Optional.empty();
     }
 
     /** A switchover candidate waits, briefly, until it has received what the old leader last published. */
     private void waitToReceive(long optime) {
-        long deadline = System.nanoTime() + CATCH_UP_WAIT.toNanos();
-        while (optime > 0 && System.nanoTime() < deadline) {
-            PgObservation pg = database.observe();
+        long deadline = clock.nanoTime() + CATCH_UP_WAIT.toNanos();
+        while (optime > 0 && clock.nanoTime() < deadline) {
+            PgObservation pg = observe();
             if (!pg.isRunningReplica() || Math.max(pg.receivedLsn(), pg.replayedLsn()) >= optime) {
                 return;
             }
             try {
-                Thread.sleep(50);
+                clock.sleep(Duration.ofMillis(50));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -574,13 +759,14 @@ public final class Ha {
     // ---------------------------------------------------------------- DCS trouble
 
     private String whenDcsIsUnreachable(DcsUnavailableException e) {
-        PgObservation pg = database.observe();
-        if (pg.isRunningPrimary()) {
-            guard.released();
-            mayHaveDiverged = true;
-            database.stop(StopMode.IMMEDIATE, stopTimeout());
-            database.startAsReplica(Optional.empty());
-            return "demoted self because DCS is not accessible and I was a leader (" + e.getMessage() + ")";
+        PgObservation pg = observe();
+        if (mayBeWritable(pg)) {
+            String msg = demoteNow(StopMode.IMMEDIATE, "demoted self because DCS is not accessible and I was a leader ("
+                    + e.getMessage() + ")");
+            if (!database.observe().isRunning()) {
+                database.startAsReplica(Optional.empty());
+            }
+            return msg;
         }
         return "DCS is not accessible (" + e.getMessage() + ")";
     }
@@ -597,7 +783,7 @@ public final class Ha {
     }
 
     private void maintainLeaderState(ClusterState cluster, PgObservation pg) {
-        if (policy.useSlots()) {
+        if (policy.useSlots() && lease.fits(OBSERVE_BOUND)) {
             try {
                 database.syncReplicationSlots(wantedSlots(cluster));
             } catch (DatabaseException e) {
@@ -605,8 +791,14 @@ public final class Ha {
             }
         }
         List<String> retain = List.copyOf(retainedSlots(cluster));
-        if (pg.walPosition() != cluster.status().optime() || !retain.equals(cluster.status().retainSlots())) {
-            dcs.writeStatus(new LeaderStatus(pg.walPosition(), Map.of(), retain));
+        // 0 means "unknown" (an unreadable status): publishing it would switch maximum_lag_on_failover off
+        long wal = pg.walPosition();
+        boolean changed = (wal > 0 && wal != cluster.status().optime()) || !retain.equals(cluster.status().retainSlots());
+        if (changed && lease.fits(policy.timings().retryTimeout())) {
+            long optime = wal > 0 ? wal : cluster.status().optime();
+            if (optime > 0) {
+                dcs.writeStatus(new LeaderStatus(optime, Map.of(), retain));
+            }
         }
     }
 
@@ -616,7 +808,7 @@ public final class Ha {
      * rejoins.
      */
     private Set<String> retainedSlots(ClusterState cluster) {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         for (Member m : cluster.members()) {
             slotLastSeen.put(SlotNames.forMember(m.name()), now);
         }
@@ -657,7 +849,7 @@ public final class Ha {
             return;
         }
         entries.add(new HistoryEntry(oldTimeline, switchLsn, "no recovery target specified",
-                Optional.of(OffsetDateTime.now(ZoneOffset.UTC).toString()), Optional.of(me.name())));
+                Optional.of(OffsetDateTime.ofInstant(clock.now(), ZoneOffset.UTC).toString()), Optional.of(me.name())));
         Precondition p = cluster.history().map(h -> Precondition.version(h.version())).orElse(Precondition.absent());
         try {
             dcs.writeHistory(entries, p);
@@ -673,7 +865,7 @@ public final class Ha {
     private void releaseIfLeader(ClusterState cluster) {
         if (cluster.isLeader(me.name())) {
             dcs.releaseLeader();
-            guard.released();
+            lease.released();
         }
     }
 
@@ -776,7 +968,7 @@ public final class Ha {
     }
 
     private void publishSnapshot(ClusterState cluster, PgObservation pg, boolean holdsLock, String msg) {
-        snapshot.set(new HaSnapshot(me, pg, cluster, dcsLastSeen, holdsLock, msg, policy, Instant.now()));
+        snapshot.set(new HaSnapshot(me, pg, cluster, dcsLastSeen, holdsLock, msg, policy, clock.now()));
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -786,20 +978,21 @@ public final class Ha {
      * that a replica takes over at once instead of after the TTL.
      */
     public String shutdown() {
-        PgObservation pg = database.observe();
         boolean leading = false;
         try {
             leading = dcs.read().isLeader(me.name());
         } catch (DcsUnavailableException e) {
             LOG.warn("DCS not accessible during shutdown: {}", e.getMessage());
         }
-        long lastLsn = pg.walPosition();
-        database.stop(StopMode.FAST, stopTimeout());
-        guard.released();
+        database.stop(StopMode.FAST, stopTimeout(), leading ? () -> lease.keepAliveDuring("shutdown") : () -> { });
         PgObservation after = database.observe();
+        if (after.isRunning()) {
+            return "PostgreSQL did not stop; kept the leader lock";
+        }
+        lease.released();
         try {
             if (leading) {
-                dcs.writeStatus(new LeaderStatus(lastLsn, Map.of(), List.of()));
+                publishShutdownPosition();
                 dcs.releaseLeader();
             }
             dcs.publishMember(memberData(after));

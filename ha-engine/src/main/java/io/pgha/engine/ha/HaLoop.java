@@ -9,14 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@link Ha#runCycle()} on its own thread: every {@code loop_wait}, and at once when the DCS reports a change
+ * Runs {@link Ha#runCycle()} on its own thread: when {@link Ha#untilNextCycle} says (every {@code loop_wait}, or
+ * sooner for a due switchover or lock refresh), and at once when the DCS reports a change
  * of the leader key, a failover request or the configuration (so that a replica notices a vanished lock
  * immediately), or when {@link #wakeUp()} is called (a REST request).
  */
 public final class HaLoop implements ClusterChangeListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
-    /** While PostgreSQL starts, look again this often rather than after a whole loop_wait. */
-    private static final Duration STARTING_RECHECK = Duration.ofMillis(500);
     /** Never run cycles back to back faster than this, whatever wakes the loop. */
     private static final Duration MIN_GAP = Duration.ofMillis(20);
 
@@ -65,7 +64,7 @@ public final class HaLoop implements ClusterChangeListener, AutoCloseable {
 
     private void loop() {
         while (running) {
-            long started = System.nanoTime();
+            long started = ha.clock().nanoTime();
             String decision;
             try {
                 decision = ha.runCycle();
@@ -75,9 +74,7 @@ public final class HaLoop implements ClusterChangeListener, AutoCloseable {
             }
             cycles++;
             decisions.record(decision);
-            Duration interval = ha.snapshot().postgres().process() == PgProcessState.STARTING ? STARTING_RECHECK
-                    : ha.policy().timings().loopWait();
-            waitUntil(started + interval.toNanos());
+            waitUntil(System.nanoTime() + ha.untilNextCycle(started).toNanos());
         }
     }
 

@@ -31,11 +31,12 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
     }
 
     /**
-     * How long before the lock's expiry the fencing guard stops PostgreSQL if the lock was not refreshed: a quarter
-     * of the TTL, between one and three seconds — enough for an immediate shutdown on a loaded machine.
+     * How long before the lock's expiry the fencing guard stops PostgreSQL if the lock was not refreshed: the
+     * worst-case fencing stop, plus a slack of a twentieth of the ttl (at least a second) for a timer thread that
+     * wakes late on a loaded machine.
      */
-    public Duration fenceMargin() {
-        long quarter = timings.ttl().toMillis() / 4;
-        return Duration.ofMillis(Math.max(1000, Math.min(3000, quarter)));
+    public Duration fenceMargin(Duration fenceWorstCase) {
+        Duration slack = Duration.ofMillis(Math.max(1000, timings.ttl().toMillis() / 20));
+        return fenceWorstCase.plus(slack);
     }
 }

@@ -66,9 +66,18 @@ public final class HttpPeerProbe implements PeerProbe, AutoCloseable {
             }
             authorization.ifPresent(a -> req.header("Authorization", a));
             pending.put(m.name(), client.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
-                    .thenApply(r -> parse(m.name(), r.body()))
+                    .thenApply(r -> {
+                        Optional<PeerStatus> status = parse(m.name(), r.body());
+                        if (status.isEmpty()) {
+                            LOG.warn("Request failed to {}: GET {} answered {} with a body that is not a member "
+                                    + "status", m.name(), url.get(), r.statusCode());
+                        }
+                        return status;
+                    })
                     .exceptionally(e -> {
-                        LOG.debug("member {} did not answer on {}: {}", m.name(), url.get(), e.toString());
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                ? e.getCause() : e;
+                        LOG.warn("Request failed to {}: GET {} ({})", m.name(), url.get(), cause.toString());
                         return Optional.empty();
                     }));
         }
@@ -80,11 +89,13 @@ public final class HttpPeerProbe implements PeerProbe, AutoCloseable {
                 out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
             } catch (TimeoutException ex) {
                 e.getValue().cancel(true);
+                LOG.warn("Request failed to {}: no answer within {} ms", e.getKey(), timeout.toMillis());
                 out.put(e.getKey(), Optional.empty());
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 out.put(e.getKey(), Optional.empty());
             } catch (Exception ex) {
+                LOG.warn("Request failed to {}: {}", e.getKey(), ex.toString());
                 out.put(e.getKey(), Optional.empty());
             }
         }

@@ -1,57 +1,71 @@
 package io.pgha.engine.ha;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fences PostgreSQL before the leader lock can expire, independently of the HA loop thread.
  *
- * <p>The loop tells the guard when it last refreshed the lock successfully (the moment it sent the refresh, which is
- * no later than when the store restarted the TTL) and when it gives the lock up. If neither happens again before
- * {@code expiry - margin}, the guard fences PostgreSQL (an immediate stop): whatever the loop is stuck on — a DCS call
- * at its retry limit, a slow PostgreSQL — no session can commit here by the time another member may take the lock.
- * The guard checks ten times a second; its margin ({@link HaPolicy#fenceMargin()}) covers the immediate stop.
+ * <p>The guard is a small state machine. {@link #renewed} arms it (or moves its deadline): the lock was refreshed by
+ * a request sent at a known moment, so it is ours until {@code sent + ttl}, and PostgreSQL must not accept writes
+ * after {@code sent + ttl - margin}, the margin covering the worst-case fencing stop. One timer is armed at that
+ * deadline; when it fires before the next renewal, the guard fences (an immediate stop, then SIGKILL). {@link
+ * #released} disarms it, and the HA loop calls it only once PostgreSQL is confirmed not to run as a primary: while
+ * that is unknown (a failed stop, an unreadable status) the guard stays armed.
  *
  * <p>It cannot help when the whole JVM is frozen (SIGSTOP) — nothing in the process runs then.
  */
 public final class LeaseGuard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
 
-    private final Database database;
-    private final ScheduledExecutorService timer;
-    private final Object lock = new Object();
-    /** System.nanoTime() after which PostgreSQL must be fenced; 0 when this member holds no lock. */
-    private long fenceAt;
-    private boolean fenced;
+    /** Where the guard stands. */
+    public enum State {
+        /** This member holds no lock, or PostgreSQL is known not to run as a primary. */
+        DISARMED,
+        /** PostgreSQL may run as a primary; it is fenced at the deadline unless the lock is renewed first. */
+        ARMED,
+        /** The deadline passed without a renewal: PostgreSQL was fenced. */
+        FENCED
+    }
 
-    public LeaseGuard(Database database) {
+    private final Database database;
+    private final HaClock clock;
+    private final Object lock = new Object();
+    private State state = State.DISARMED;
+    private long fenceAt;
+    private HaClock.Timer timer;
+    private long fences;
+
+    public LeaseGuard(Database database, HaClock clock) {
         this.database = database;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lease-guard");
-            t.setDaemon(true);
-            t.setPriority(Thread.MAX_PRIORITY);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::check, 100, 100, TimeUnit.MILLISECONDS);
+        this.clock = clock;
     }
 
     /**
-     * The lock was refreshed by a request sent at {@code sentAtNanos}: it is ours until {@code sentAt + ttl}.
+     * The lock was refreshed by a request sent at {@code sentAtNanos} (on this guard's clock) and is held until
+     * {@code sent + ttl}; PostgreSQL is fenced at {@code sent + ttl - margin} unless renewed again before.
      */
     public void renewed(long sentAtNanos, Duration ttl, Duration margin) {
+        long deadline = sentAtNanos + ttl.toNanos() - margin.toNanos();
         synchronized (lock) {
-            fenceAt = sentAtNanos + ttl.toNanos() - margin.toNanos();
-            fenced = false;
+            cancelTimer();
+            state = State.ARMED;
+            fenceAt = deadline;
+            timer = clock.schedule(deadline, () -> fire(deadline));
         }
     }
 
-    /** This member no longer holds (or no longer runs as if it held) the lock: nothing to guard. */
+    /**
+     * PostgreSQL is confirmed not to run as a primary (stopped, or a replica), or the lock was never held: nothing to
+     * guard. Keeps a {@link State#FENCED} state visible until the next renewal.
+     */
     public void released() {
         synchronized (lock) {
+            cancelTimer();
+            if (state == State.ARMED) {
+                state = State.DISARMED;
+            }
             fenceAt = 0;
         }
     }
@@ -59,17 +73,40 @@ public final class LeaseGuard implements AutoCloseable {
     /** Whether the guard fenced PostgreSQL since the last renewal. */
     public boolean hasFenced() {
         synchronized (lock) {
-            return fenced;
+            return state == State.FENCED;
         }
     }
 
-    private void check() {
+    public State state() {
         synchronized (lock) {
-            if (fenceAt == 0 || fenced || System.nanoTime() < fenceAt) {
+            return state;
+        }
+    }
+
+    /** The monotonic deadline at which PostgreSQL is fenced; 0 unless {@link State#ARMED}. */
+    public long fenceAt() {
+        synchronized (lock) {
+            return state == State.ARMED ? fenceAt : 0;
+        }
+    }
+
+    /** How many times this guard fenced PostgreSQL. */
+    public long fences() {
+        synchronized (lock) {
+            return fences;
+        }
+    }
+
+    private void fire(long deadline) {
+        synchronized (lock) {
+            // a renewal or release that raced with the timer wins: only the deadline the timer was armed for counts
+            if (state != State.ARMED || fenceAt != deadline) {
                 return;
             }
-            fenced = true;
+            state = State.FENCED;
             fenceAt = 0;
+            timer = null;
+            fences++;
         }
         LOG.warn("the leader lock was not refreshed in time and may expire: stopping PostgreSQL immediately so that no "
                 + "session can commit here once another member may take over");
@@ -80,8 +117,17 @@ public final class LeaseGuard implements AutoCloseable {
         }
     }
 
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+    }
+
     @Override
     public void close() {
-        timer.shutdownNow();
+        synchronized (lock) {
+            cancelTimer();
+        }
     }
 }

@@ -511,9 +511,16 @@ public final class PostgresInstance implements AutoCloseable {
     }
 
     /**
+     * The longest {@link #fence()} takes: a second for the immediate shutdown, then SIGKILL of the postmaster and every
+     * backend, which the kernel carries out at once, and a second to see them gone.
+     */
+    public static final Duration FENCE_WORST_CASE = Duration.ofSeconds(2);
+    private static final Duration FENCE_STEP = Duration.ofSeconds(1);
+
+    /**
      * Makes sure nothing can commit any more, as fast as possible: immediate shutdown, and SIGKILL for the
-     * postmaster and its children if it is not gone within two seconds. Thread-safe; does not wait for a lifecycle
-     * operation in progress.
+     * postmaster and its children if it is not gone within a second. Thread-safe; does not wait for a lifecycle
+     * operation in progress. Takes at most {@link #FENCE_WORST_CASE}.
      */
     public void fence() {
         Postmaster pm = postmaster.get();
@@ -526,12 +533,14 @@ public final class PostgresInstance implements AutoCloseable {
         pm.markStopRequested();
         state = ProcessState.STOPPING;
         LOG.warn("fencing {}: immediate shutdown", pm);
+        // the backends are listed before the signal: once the postmaster is gone they are no longer its children,
+        // and a backend that outlives its postmaster could still finish a commit
         List<ProcessHandle> children = pm.children();
         pm.signal(UnixSignal.QUIT);
-        if (!pm.awaitExit(Duration.ofSeconds(2))) {
+        if (!pm.awaitExit(FENCE_STEP)) {
             UnixSignal.KILL.send(pm.pid());
             children.forEach(ProcessHandle::destroyForcibly);
-            pm.awaitExit(Duration.ofSeconds(2));
+            pm.awaitExit(FENCE_STEP);
         }
         if (!pm.isAlive()) {
             state = ProcessState.STOPPED;

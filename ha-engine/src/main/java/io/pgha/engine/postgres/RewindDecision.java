@@ -29,6 +29,36 @@ public record RewindDecision(boolean needed, String reason) {
     }
 
     /**
+     * For a running standby, which has no pg_control worth reading: diverged when it is on a timeline ahead of the
+     * source's or missing from its history, or when it replayed past the point where the source's history left its
+     * timeline.
+     *
+     * @param timeline the standby's current timeline
+     * @param replayed how far it replayed
+     * @param source the source's timeline and history
+     */
+    public static RewindDecision decideForStandby(long timeline, Lsn replayed, SourceTimeline source) {
+        if (timeline > source.timeline()) {
+            return new RewindDecision(true, "the standby's timeline " + timeline + " is ahead of the source's "
+                    + source.timeline());
+        }
+        if (timeline == source.timeline()) {
+            return new RewindDecision(false, "both are on timeline " + timeline);
+        }
+        Optional<Lsn> switchpoint = source.history().switchpointOf(timeline);
+        if (switchpoint.isEmpty()) {
+            return new RewindDecision(true, "the standby's timeline " + timeline
+                    + " is not in the source's history of timeline " + source.timeline());
+        }
+        if (replayed.compareTo(switchpoint.get()) > 0) {
+            return new RewindDecision(true, "the standby replayed up to " + replayed + ", beyond the source's "
+                    + "switchpoint " + switchpoint.get() + " off timeline " + timeline);
+        }
+        return new RewindDecision(false, "the standby replayed up to " + replayed + ", before the source's "
+                + "switchpoint " + switchpoint.get());
+    }
+
+    /**
      * @param local pg_control of the stopped local directory
      * @param replayed the last position the local server replayed, if the caller saw it running as a standby
      * @param source the source's timeline and history

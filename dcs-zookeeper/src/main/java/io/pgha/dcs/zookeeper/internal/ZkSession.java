@@ -2,6 +2,7 @@ package io.pgha.dcs.zookeeper.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.curator.framework.CuratorFramework;
@@ -22,6 +23,8 @@ public final class ZkSession {
     private final CuratorFramework framework;
     private final String connectString;
     private final int sessionTimeoutMs;
+    /** What the server granted at the last (re)connection; 0 until connected. */
+    private volatile int grantedMs;
 
     public ZkSession(CuratorFramework framework, String connectString, int sessionTimeoutMs) {
         this.framework = framework;
@@ -112,10 +115,16 @@ public final class ZkSession {
         closeBounded(closeWait);
     }
 
-    /** Warns when the server granted a shorter (or longer) session than the ttl: keys would expire off-ttl. */
+    /**
+     * Records the session timeout the server granted, and warns when it differs from the ttl: the leader key is
+     * ephemeral, so it expires after the granted timeout once this agent stops talking to the server.
+     */
     void checkNegotiatedTimeout() {
         try {
             int negotiated = framework.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (negotiated > 0) {
+                grantedMs = negotiated;
+            }
             if (negotiated != sessionTimeoutMs) {
                 LOG.warn("ZooKeeper granted a session timeout of {} ms instead of the ttl of {} ms: the leader lock "
                         + "expires after {} ms; adjust the server's minSessionTimeout/maxSessionTimeout",
@@ -124,6 +133,12 @@ public final class ZkSession {
         } catch (Exception e) {
             LOG.debug("cannot read the negotiated session timeout", e);
         }
+    }
+
+    /** The session timeout the server granted, when it is shorter than the one asked for. */
+    Optional<Duration> grantedIfShorter() {
+        int granted = grantedMs;
+        return granted > 0 && granted < sessionTimeoutMs ? Optional.of(Duration.ofMillis(granted)) : Optional.empty();
     }
 
     /**

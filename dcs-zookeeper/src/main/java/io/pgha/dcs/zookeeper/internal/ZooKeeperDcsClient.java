@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -731,6 +732,11 @@ public final class ZooKeeperDcsClient implements DcsClient {
     }
 
     // ---------------------------------------------------------------------------------------------- timings
+
+    @Override
+    public Optional<Duration> grantedLeaseTtl() {
+        return session.grantedIfShorter();
+    }
 
     @Override
     public void updateTimings(DcsTimings newTimings) {

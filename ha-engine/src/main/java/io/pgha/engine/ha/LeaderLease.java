@@ -1,0 +1,125 @@
+package io.pgha.engine.ha;
+
+import io.pgha.spi.dcs.DcsClient;
+import io.pgha.spi.dcs.DcsUnavailableException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader lock as this member holds it: takes and refreshes it, arms the fencing guard with every renewal, and
+ * tells the HA loop how much time is left before the next refresh must be sent.
+ *
+ * <p>The budget rule: the guard fences at {@code sent + ttl - margin}. A refresh may take up to {@code retry_timeout},
+ * so the next one must be sent by {@code renewBy = fenceAt - retry_timeout}. Every other call the loop makes while
+ * holding the lock is started only if it {@linkplain #fits fits} before {@code renewBy}; so however slow the DCS or
+ * PostgreSQL (each within its bound), a healthy primary is never fenced, provided {@code ttl >= 2 * retry_timeout +
+ * margin}.
+ */
+final class LeaderLease {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderLease.class);
+
+    private final DcsClient dcs;
+    private final LeaseGuard guard;
+    private final HaClock clock;
+    private final Duration fenceWorstCase;
+    private HaPolicy policy;
+
+    LeaderLease(DcsClient dcs, LeaseGuard guard, HaClock clock, Duration fenceWorstCase, HaPolicy policy) {
+        this.dcs = dcs;
+        this.guard = guard;
+        this.clock = clock;
+        this.fenceWorstCase = fenceWorstCase;
+        this.policy = policy;
+    }
+
+    void policy(HaPolicy next) {
+        this.policy = next;
+    }
+
+    /** Refreshes the lock; false when it is no longer ours or the DCS did not answer. */
+    boolean refresh() {
+        long sent = clock.nanoTime();
+        boolean kept;
+        try {
+            kept = dcs.refreshLeader();
+        } catch (DcsUnavailableException e) {
+            return false;
+        }
+        if (kept) {
+            renewed(sent);
+        }
+        return kept;
+    }
+
+    /** Races for the free lock; the DCS's atomic create decides. */
+    boolean acquire() {
+        long sent = clock.nanoTime();
+        if (!dcs.acquireLeader()) {
+            return false;
+        }
+        renewed(sent);
+        return true;
+    }
+
+    /** Takes the lock unconditionally (the bootstrapping member). */
+    void take() {
+        long sent = clock.nanoTime();
+        dcs.takeLeader();
+        renewed(sent);
+    }
+
+    /** PostgreSQL is confirmed not to run as a primary: the guard stands down. */
+    void released() {
+        guard.released();
+    }
+
+    boolean armed() {
+        return guard.fenceAt() != 0;
+    }
+
+    /** The latest monotonic moment at which the next refresh can be sent and still complete in time; 0 if unarmed. */
+    long renewBy() {
+        long fenceAt = guard.fenceAt();
+        return fenceAt == 0 ? 0 : fenceAt - policy.timings().retryTimeout().toNanos();
+    }
+
+    /** Whether work that may take {@code worstCase}, started now, ends before the next refresh must be sent. */
+    boolean fits(Duration worstCase) {
+        long by = renewBy();
+        return by == 0 || clock.nanoTime() + worstCase.toNanos() <= by;
+    }
+
+    /**
+     * Called about once a second during a long action (a switchover's CHECKPOINT and shutdown): refreshes the lock
+     * when the next refresh is due, so that the guard does not fence PostgreSQL in the middle of a clean handover.
+     */
+    void keepAliveDuring(String action) {
+        long by = renewBy();
+        if (by == 0 || clock.nanoTime() + Duration.ofSeconds(1).toNanos() < by) {
+            return;
+        }
+        if (refresh()) {
+            LOG.info("updated leader lock during {}", action);
+        } else {
+            LOG.warn("lost leader lock during {}", action);
+        }
+    }
+
+    /** The margin before the lock's expiry at which the guard fences. */
+    Duration margin() {
+        return policy.fenceMargin(fenceWorstCase);
+    }
+
+    /** Whether the timings leave room for a refresh chain at the slowest DCS the loop tolerates (see class doc). */
+    static boolean toleratesSlowestDcs(HaPolicy policy, Duration fenceWorstCase) {
+        Duration need = policy.timings().retryTimeout().multipliedBy(2).plus(policy.fenceMargin(fenceWorstCase));
+        return need.compareTo(policy.timings().ttl()) <= 0;
+    }
+
+    private void renewed(long sent) {
+        Duration ttl = policy.timings().ttl();
+        Duration granted = dcs.grantedLeaseTtl().orElse(ttl);
+        guard.renewed(sent, granted.compareTo(ttl) < 0 ? granted : ttl, margin());
+    }
+}
