@@ -114,7 +114,7 @@ public final class Ha {
      * unreadable status of a running server reports the last known role. Thread-safe.
      */
     public PgObservation liveObservation() {
-        return withKnownRole(database.observe());
+        return withKnownRole(database.observe(), false);
     }
 
     /**
@@ -143,12 +143,12 @@ public final class Ha {
     /** Runs one HA cycle and returns what it decided. Never throws. */
     public String runCycle() {
         renewedThisCycle = false;
-        Optional<String> renewedOnly = renewFirst();
-        if (renewedOnly.isPresent()) {
-            return renewedOnly.get();
-        }
         ClusterState cluster;
         try {
+            Optional<String> renewedOnly = renewFirst();
+            if (renewedOnly.isPresent()) {
+                return renewedOnly.get();
+            }
             cluster = dcs.read();
             dcsLastSeen = clock.now();
         } catch (DcsUnavailableException e) {
@@ -176,7 +176,7 @@ public final class Ha {
         } catch (DatabaseException e) {
             msg = "Error communicating with PostgreSQL: " + e.getMessage() + ". Will try again later";
         }
-        if (lease.fits(OBSERVE_BOUND.plus(policy.timings().retryTimeout()))) {
+        if (lease.fits(OBSERVE_BOUND.plus(lease.callCost()))) {
             pg = observe();
             publishMember(pg);
         }
@@ -188,12 +188,14 @@ public final class Ha {
      * The member that ended its last cycle leading refreshes the lock first, before anything else can make it late:
      * every later call of the cycle is then started only if it fits before the next refresh is due (see {@link
      * LeaderLease}). When not even a read fits any more (a DCS answering at its limit), the cycle ends there.
+     *
+     * @throws DcsUnavailableException when the DCS does not answer: the cycle goes straight to the DCS-failure path
      */
     private Optional<String> renewFirst() {
         if (!snapshot.get().holdsLock() || !lastObservation.isRunningPrimary() || !lease.armed()) {
             return Optional.empty();
         }
-        renewedThisCycle = lease.refresh();
+        renewedThisCycle = lease.refreshOrFail();
         if (!renewedThisCycle || lease.fits(normalCycleCost())) {
             return Optional.empty();
         }
@@ -202,23 +204,26 @@ public final class Ha {
         return Optional.of(msg);
     }
 
-    /** What a cycle needs before it refreshes the lock: one read and one observation, each at its bound. */
+    /** What a cycle needs after its refresh before it can decide: one read and one observation, each at its bound. */
     private Duration normalCycleCost() {
-        return policy.timings().retryTimeout().plus(OBSERVE_BOUND);
+        return lease.callCost().plus(OBSERVE_BOUND);
     }
 
     private PgObservation observe() {
-        PgObservation pg = withKnownRole(database.observe());
+        PgObservation pg = withKnownRole(database.observe(), true);
         lastObservation = pg;
         return pg;
     }
 
-    private PgObservation withKnownRole(PgObservation raw) {
+    /** {@code raw}, with the last known role when its status could not be read; the loop ({@code learn}) records it. */
+    private PgObservation withKnownRole(PgObservation raw, boolean learn) {
         if (!raw.isRunning()) {
             return raw;
         }
         if (raw.role() != PgRole.UNKNOWN) {
-            lastKnownRole = raw.role();
+            if (learn) {
+                lastKnownRole = raw.role();
+            }
             return raw;
         }
         PgRole known = lastKnownRole;
@@ -327,7 +332,7 @@ public final class Ha {
             primaryStartRequestedAt = 0;
         }
         ensureClusterKeys(cluster, pg);
-        if (lease.fits(PROBE_BOUND.plus(policy.timings().retryTimeout()))) {
+        if (lease.fits(PROBE_BOUND.plus(lease.callCost()))) {
             Optional<String> handover = switchoverRequestedOfMe(cluster);
             if (handover.isPresent()) {
                 return handover.get();
@@ -794,7 +799,7 @@ public final class Ha {
         // 0 means "unknown" (an unreadable status): publishing it would switch maximum_lag_on_failover off
         long wal = pg.walPosition();
         boolean changed = (wal > 0 && wal != cluster.status().optime()) || !retain.equals(cluster.status().retainSlots());
-        if (changed && lease.fits(policy.timings().retryTimeout())) {
+        if (changed && lease.fits(lease.callCost())) {
             long optime = wal > 0 ? wal : cluster.status().optime();
             if (optime > 0) {
                 dcs.writeStatus(new LeaderStatus(optime, Map.of(), retain));

@@ -15,6 +15,10 @@ import org.slf4j.LoggerFactory;
  * holding the lock is started only if it {@linkplain #fits fits} before {@code renewBy}; so however slow the DCS or
  * PostgreSQL (each within its bound), a healthy primary is never fenced, provided {@code ttl >= 2 * retry_timeout +
  * margin}.
+ *
+ * <p>When the lease is too short for that guarantee (a ZooKeeper server granting a session far below ttl), budgeting
+ * every call at retry_timeout would leave no room for any; calls are then budgeted at twice what the last refresh
+ * took (at least 200 ms), which holds while the DCS answers as fast as it just did.
  */
 final class LeaderLease {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLease.class);
@@ -24,6 +28,8 @@ final class LeaderLease {
     private final HaClock clock;
     private final Duration fenceWorstCase;
     private HaPolicy policy;
+    private long lastSent;
+    private long lastLatency;
 
     LeaderLease(DcsClient dcs, LeaseGuard guard, HaClock clock, Duration fenceWorstCase, HaPolicy policy) {
         this.dcs = dcs;
@@ -39,13 +45,22 @@ final class LeaderLease {
 
     /** Refreshes the lock; false when it is no longer ours or the DCS did not answer. */
     boolean refresh() {
-        long sent = clock.nanoTime();
-        boolean kept;
         try {
-            kept = dcs.refreshLeader();
+            return refreshOrFail();
         } catch (DcsUnavailableException e) {
             return false;
         }
+    }
+
+    /**
+     * Refreshes the lock; false when it is no longer ours.
+     *
+     * @throws DcsUnavailableException when the DCS did not answer
+     */
+    boolean refreshOrFail() {
+        long sent = clock.nanoTime();
+        boolean kept = dcs.refreshLeader();
+        lastLatency = clock.nanoTime() - sent;
         if (kept) {
             renewed(sent);
         }
@@ -81,7 +96,21 @@ final class LeaderLease {
     /** The latest monotonic moment at which the next refresh can be sent and still complete in time; 0 if unarmed. */
     long renewBy() {
         long fenceAt = guard.fenceAt();
-        return fenceAt == 0 ? 0 : fenceAt - policy.timings().retryTimeout().toNanos();
+        return fenceAt == 0 ? 0 : fenceAt - callCost().toNanos();
+    }
+
+    /**
+     * What one DCS call is budgeted at: retry_timeout when the lease leaves room for two of them between renewals,
+     * else twice the last refresh's latency (see the class doc).
+     */
+    Duration callCost() {
+        Duration retry = policy.timings().retryTimeout();
+        long fenceAt = guard.fenceAt();
+        if (fenceAt == 0 || fenceAt - lastSent >= retry.toNanos() * 2) {
+            return retry;
+        }
+        Duration observed = Duration.ofNanos(Math.max(2 * lastLatency, Duration.ofMillis(200).toNanos()));
+        return observed.compareTo(retry) < 0 ? observed : retry;
     }
 
     /** Whether work that may take {@code worstCase}, started now, ends before the next refresh must be sent. */
@@ -118,6 +147,7 @@ final class LeaderLease {
     }
 
     private void renewed(long sent) {
+        lastSent = sent;
         Duration ttl = policy.timings().ttl();
         Duration granted = dcs.grantedLeaseTtl().orElse(ttl);
         guard.renewed(sent, granted.compareTo(ttl) < 0 ? granted : ttl, margin());

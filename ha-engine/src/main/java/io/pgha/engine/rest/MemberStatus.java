@@ -8,9 +8,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An immutable snapshot of this member, computed by the HA loop (once per cycle and after every state change) and
- * read by the REST API. The API never asks PostgreSQL or the DCS anything on the health-check path: it answers from
- * this snapshot and the last DCS read, so that health checks stay fast and cannot hang.
+ * An immutable snapshot of this member for one REST answer. PostgreSQL's state, role and WAL position are taken from a
+ * status query bounded by its timeout when the request is served (other members' leader race goes by them, so they
+ * must not be a cycle old); the rest comes from the HA loop's last cycle and the last DCS read, so that health checks
+ * never wait on the DCS.
  *
  * @param state Patroni's state string: {@code running}, {@code starting}, {@code stopped}, {@code crashed},
  *        {@code creating replica}, ... or {@code unknown} when PostgreSQL runs but could not be queried

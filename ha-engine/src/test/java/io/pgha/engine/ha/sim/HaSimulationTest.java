@@ -43,6 +43,10 @@ class HaSimulationTest {
         long first = single != null ? Long.parseLong(single) : Long.getLong("sim.firstSeed", 1);
         long count = single != null ? 1 : Long.getLong("sim.seeds", 1000);
         SimWorld.Stats total = new SimWorld.Stats();
+        // thousands of schedules log millions of decisions: keep only errors; a failure prints its own trace
+        ch.qos.logback.classic.Logger pgha = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.pgha");
+        ch.qos.logback.classic.Level level = pgha.getLevel();
+        pgha.setLevel(ch.qos.logback.classic.Level.ERROR);
         List<String> failures = new ArrayList<>();
         long started = System.nanoTime();
         for (long seed = first; seed < first + count; seed++) {
@@ -53,6 +57,7 @@ class HaSimulationTest {
                 System.out.println("sim: FAILED " + e.getMessage().lines().findFirst().orElse(""));
             }
         }
+        pgha.setLevel(level);
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("sim: %d schedules in %.1f s: %d cycles, %d events, %d invariant checks (%d in quiet "
                 + "periods), %d promotions, %d fences, %d DCS calls (%d failed)%n", count, seconds, total.cycles,

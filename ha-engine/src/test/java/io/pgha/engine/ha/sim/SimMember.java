@@ -10,7 +10,7 @@ import java.util.Map;
  * One simulated member: a PostgreSQL server that outlives its agent, and the agent itself — the real {@link Ha}
  * decision tree and {@link LeaseGuard}, on the world's clock, DCS and network.
  */
-final class SimMember {
+public final class SimMember {
     final String name;
     final Map<String, Object> tags;
     final SimPostgres pg;
@@ -24,6 +24,8 @@ final class SimMember {
     /** Cut off from the other members' HTTP probes (the agent still reaches the DCS). */
     boolean httpUnreachable;
     long nextCycleAt;
+    /** Cycles this member's agents completed. */
+    long cycles;
     String lastDecision = "";
 
     SimMember(String name, int index, Map<String, Object> tags, SimPostgres pg) {
@@ -31,6 +33,21 @@ final class SimMember {
         this.index = index;
         this.tags = Map.copyOf(tags);
         this.pg = pg;
+    }
+
+    /** The agent's decision tree (null while the agent is down). */
+    public Ha ha() {
+        return ha;
+    }
+
+    /** Whether its PostgreSQL accepts writes now. */
+    public boolean acceptsWrites() {
+        return pg.writable();
+    }
+
+    /** Stops its PostgreSQL as the fencing guard would. */
+    public void fencePostgres() {
+        pg.fence();
     }
 
     boolean agentAlive() {

@@ -216,6 +216,10 @@ final class SimPostgres implements Database {
         if (pendingStart != null) {
             pendingStart.cancelled = true;
         }
+        if (mode == StopMode.FAST && writable()) {
+            // a clean shutdown: the walsenders send everything to the connected standbys before they exit
+            world.flushToStandbysOf(this);
+        }
         boolean wasRunning = process == PgProcessState.RUNNING;
         cleanShutdown = mode == StopMode.FAST && wasRunning || cleanShutdown && !wasRunning;
         process = PgProcessState.STOPPED;
@@ -320,8 +324,10 @@ final class SimPostgres implements Database {
 
     /** The postmaster dies (kill -9, OOM): nothing runs, the data directory needs crash recovery. */
     void crash() {
+        world.disturbed();
         if (process == PgProcessState.RUNNING || process == PgProcessState.STARTING) {
             actions.add("crash");
+            world.record("CRASH " + name);
             if (pendingStart != null) {
                 pendingStart.cancelled = true;
             }

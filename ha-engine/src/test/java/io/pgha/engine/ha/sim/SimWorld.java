@@ -175,6 +175,9 @@ public final class SimWorld implements AutoCloseable {
      * says so through {@code DcsClient.grantedLeaseTtl()} (a ZooKeeper server granting a shorter session).
      */
     public void startAgent(SimMember m, Optional<Duration> grantedTtl) {
+        if (m.thread != null) {
+            killAgent(m);
+        }
         String previous = clock.enterOwner(m.name);
         try {
             DcsTimings t = config.timings();
@@ -337,10 +340,11 @@ public final class SimWorld implements AutoCloseable {
                 someoneSilent = true;
                 continue;
             }
-            PgObservation o = m.ha.liveObservation();
+            Ha peer = m.ha;
+            PgObservation o = peer.liveObservation();
             out.put(t.name(), Optional.of(new PeerStatus(m.name, Ha.roleName(o), o.process().patroniState(),
-                    o.walPosition(), o.timeline(), m.ha.snapshot().me().noFailover(),
-                    m.ha.snapshot().me().failoverPriority())));
+                    o.walPosition(), o.timeline(), peer.snapshot().me().noFailover(),
+                    peer.snapshot().me().failoverPriority())));
         }
         // the probes run in parallel; a silent member costs the whole two-second timeout
         clock.elapse(someoneSilent ? Duration.ofSeconds(2) : Duration.ofMillis(5));
@@ -405,6 +409,17 @@ public final class SimWorld implements AutoCloseable {
         return stats.cycles > cycles ? m.lastDecision : before;
     }
 
+    /** Stops {@code m}'s agent gracefully ({@code Ha.shutdown()}, between two cycles) and returns what it said. */
+    public String shutdownAgent(SimMember m) {
+        runUntil(() -> !m.inCycle(), Duration.ofMinutes(10));
+        String[] said = new String[1];
+        Ha ha = m.ha;
+        m.thread.start(() -> said[0] = ha.shutdown());
+        runUntil(() -> !m.inCycle(), Duration.ofMinutes(10));
+        killAgent(m);
+        return said[0];
+    }
+
     /** Starts a cycle of {@code m} on its own thread; it runs until its first call that takes time. */
     private void startCycle(SimMember m) {
         Ha ha = m.ha;
@@ -416,11 +431,22 @@ public final class SimWorld implements AutoCloseable {
                 return;
             }
             m.lastDecision = decision;
+            m.cycles++;
             record(m.name + ": " + decision);
             long wait = Math.max(MIN_GAP.toNanos(), ha.untilNextCycle(started).toNanos());
             m.nextCycleAt = clock.nanoTime() + wait;
             check();
         });
+    }
+
+    /** A primary's clean shutdown: every standby streaming from it receives all of its WAL. */
+    void flushToStandbysOf(SimPostgres primary) {
+        for (SimMember m : members.values()) {
+            SimPostgres pg = m.pg;
+            if (pg != primary && pg.streaming() && pg.upstream.map(u -> u.name().equals(primary.name)).orElse(false)) {
+                pg.wal = Math.max(pg.wal, primary.wal);
+            }
+        }
     }
 
     private void replicationTick() {
@@ -478,7 +504,7 @@ public final class SimWorld implements AutoCloseable {
         if (writable.size() > 1) {
             fail("SPLIT BRAIN: " + writable + " accept writes at the same instant");
         }
-        String leader = cluster().leader().map(l -> l.name()).orElse("");
+        String leader = leaderNow();
         if (!leader.equals(lastLeader)) {
             lastLeader = leader;
             wakeLoopsOnLeaderChange();
@@ -500,6 +526,20 @@ public final class SimWorld implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private long leaderRevision = -1;
+    private String leaderCached = "";
+
+    /** The leader key's holder, re-read only when the store changed (the invariants ask after every event). */
+    private String leaderNow() {
+        sweepStore();
+        long revision = store.revision();
+        if (revision != leaderRevision) {
+            leaderCached = cluster().leader().map(l -> l.name()).orElse("");
+            leaderRevision = revision;
+        }
+        return leaderCached;
     }
 
     /** How long the world must be undisturbed before a leader and streaming replicas are required. */
@@ -533,13 +573,18 @@ public final class SimWorld implements AutoCloseable {
 
     private void fail(String what) {
         checking = false;
-        StringBuilder b = new StringBuilder(what).append(" at t=").append(clock.nanoTime() / 1e9).append(" s, seed ")
-                .append(seed).append(" (reproduce: mvn -pl ha-engine test -Dtest=HaSimulationTest -Dsim.seed=")
-                .append(seed).append(")\nmembers:");
+        throw new InvariantViolation(what + " at t=" + clock.nanoTime() / 1e9 + " s, seed " + seed
+                + " (reproduce: mvn -pl ha-engine test-compile surefire:test@simulation -Dsim.seed=" + seed + ")\n"
+                + describe());
+    }
+
+    /** The members' state and their last decisions and faults, for failure messages. */
+    public String describe() {
+        StringBuilder b = new StringBuilder("members:");
         members.values().forEach(m -> b.append("\n  ").append(m));
         b.append("\nlast decisions:");
         trace.forEach(t -> b.append("\n  ").append(t));
-        throw new InvariantViolation(b.toString());
+        return b.toString();
     }
 
     @Override

@@ -1,0 +1,45 @@
+package io.pgha.engine.ha;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.pgha.spi.dcs.Member;
+import io.pgha.spi.dcs.MemberData;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Defect 10 of issue 7: a member that does not answer the leader race's probe is a warning, as in Patroni. */
+class HttpPeerProbeTest {
+
+    @Test
+    @DisplayName("D10 a peer that does not answer is logged at WARN with its name and address")
+    void unansweredProbeWarns() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Logger logger = (Logger) LoggerFactory.getLogger(HttpPeerProbe.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        String url = "http://127.0.0.1:" + port + "/patroni";
+        try (HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(1), Optional.empty())) {
+            Map<String, Optional<PeerStatus>> answers = probe.probe(List.of(new Member("n2", 1, "s",
+                    MemberData.builder().put("api_url", url).build())));
+            assertTrue(answers.get("n2").isEmpty());
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertTrue(appender.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().startsWith("Request failed to n2: GET " + url)), appender.list.toString());
+    }
+}

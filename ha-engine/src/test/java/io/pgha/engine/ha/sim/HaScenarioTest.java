@@ -1,0 +1,182 @@
+package io.pgha.engine.ha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.engine.ha.DataDirectoryState;
+import io.pgha.engine.ha.LeaseGuard;
+import io.pgha.engine.ha.PgProcessState;
+import io.pgha.engine.ha.PgRole;
+import io.pgha.spi.dcs.ClusterState;
+import io.pgha.spi.dcs.FailoverRequest;
+import io.pgha.spi.dcs.Precondition;
+import io.pgha.testkit.FakeDcsContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The decision tree's main paths, scripted in the simulated world with every invariant checked on the way. */
+class HaScenarioTest {
+    private SimWorld world;
+
+    @AfterEach
+    void close() {
+        if (world != null) {
+            world.close();
+        }
+    }
+
+    private SimWorld threeMembers(Map<String, Object> n3Tags) {
+        world = new SimWorld(1, SimWorld.Config.defaults());
+        world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), "n1 bootstrapped\n" + world.describe());
+        world.addMember("n2", Map.of());
+        world.addMember("n3", n3Tags);
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(2)), "cluster up under n1\n" + world.describe());
+        return world;
+    }
+
+    private boolean leads(String name) {
+        return world.leader().equals(Optional.of(name)) && world.member(name).pg.writable();
+    }
+
+    @Test
+    @DisplayName("exactly one member bootstraps, the others clone from it and follow it")
+    void bootstrap() {
+        threeMembers(Map.of());
+        ClusterState c = world.cluster();
+        assertEquals(world.member("n1").pg.systemId, c.initialize().orElseThrow());
+        assertTrue(c.config().isPresent());
+        assertEquals(List.of("bootstrap"), world.member("n1").pg.actions);
+        for (String r : List.of("n2", "n3")) {
+            assertEquals(List.of("createReplica n1", "startAsReplica n1"), world.member(r).pg.actions, r);
+        }
+        world.runFor(Duration.ofSeconds(15));
+        assertEquals(Set.of("n2", "n3"), world.member("n1").pg.slots);
+        assertEquals(Optional.of("primary"), world.cluster().member("n1").orElseThrow().data().role());
+        assertEquals("no action. I am (n2), a secondary, and following a leader (n1)", world.member("n2").lastDecision);
+        assertEquals("no action. I am (n1), the leader with the lock", world.member("n1").lastDecision);
+    }
+
+    @Test
+    @DisplayName("when the leader's host dies its lock expires and the most advanced replica is promoted")
+    void failover() {
+        threeMembers(Map.of());
+        SimMember n3 = world.member("n3");
+        n3.pg.replicationStalled = true;
+        world.runFor(Duration.ofSeconds(5));
+        world.killAgent(world.member("n1"));
+        world.member("n1").pg.crash();
+        n3.pg.replicationStalled = false;
+        assertTrue(world.runUntil(() -> leads("n2"), Duration.ofMinutes(1)), "n2, the most advanced, took over");
+        assertEquals(2, world.member("n2").pg.timeline);
+        assertTrue(world.runUntil(() -> world.cluster().history().isPresent(), Duration.ofSeconds(5)));
+        assertEquals(1, world.cluster().history().orElseThrow().entries().size());
+        assertTrue(world.member("n2").pg.slots.containsAll(Set.of("n1", "n3")), "slots for the others at promotion");
+        assertTrue(world.runUntil(() -> n3.pg.streaming(), Duration.ofSeconds(30)), "n3 follows n2");
+    }
+
+    @Test
+    @DisplayName("a member tagged nofailover never races for the lock")
+    void noFailover() {
+        world = new SimWorld(1, SimWorld.Config.defaults());
+        world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), "n1 bootstrapped\n" + world.describe());
+        SimMember n2 = world.addMember("n2", Map.of("nofailover", true));
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(2)));
+        world.killAgent(world.member("n1"));
+        world.member("n1").pg.crash();
+        world.runFor(Duration.ofMinutes(1));
+        assertTrue(n2.lastDecision.contains("nofailover"), n2.lastDecision);
+        assertTrue(world.cluster().isUnlocked());
+        assertEquals(PgRole.REPLICA, n2.pg.role);
+    }
+
+    @Test
+    @DisplayName("a leader that loses the DCS stops PostgreSQL at once and restarts it read-only; replicas go on")
+    void leaderLosesDcs() {
+        threeMembers(Map.of());
+        world.setDcsOutage(true);
+        SimMember n1 = world.member("n1");
+        assertTrue(world.runUntil(() -> n1.lastDecision.startsWith(
+                "demoted self because DCS is not accessible and I was a leader"), Duration.ofSeconds(30)));
+        assertTrue(n1.pg.actions.contains("stop IMMEDIATE"));
+        assertTrue(world.runUntil(() -> n1.pg.role == PgRole.REPLICA, Duration.ofSeconds(10)), "restarted read-only");
+        assertTrue(world.runUntil(() -> world.member("n2").lastDecision.startsWith("DCS is not accessible"),
+                Duration.ofSeconds(20)), world.member("n2").lastDecision);
+        assertEquals(PgRole.REPLICA, world.member("n2").pg.role, "replicas keep running");
+    }
+
+    @Test
+    @DisplayName("a primary whose agent wakes from a long freeze finds another leader, demotes and rejoins with "
+            + "pg_rewind (its writes in between are what the outside fencing process is for)")
+    void frozenLeaderDemotesOnWaking() {
+        threeMembers(Map.of());
+        world.checkInvariants(false);
+        SimMember n1 = world.member("n1");
+        world.freeze(n1, true);
+        assertTrue(world.runUntil(() -> leads("n2") || leads("n3"), Duration.ofMinutes(1)));
+        world.runFor(Duration.ofSeconds(5));
+        world.freeze(n1, false);
+        assertTrue(world.runUntil(() -> n1.pg.streaming(), Duration.ofMinutes(1)), n1.lastDecision);
+        assertTrue(n1.pg.actions.contains("stop IMMEDIATE") || n1.pg.actions.contains("fence"), n1.pg.actions.toString());
+        assertTrue(n1.pg.actions.stream().anyMatch(a -> a.startsWith("rewind")), n1.pg.actions.toString());
+    }
+
+    @Test
+    @DisplayName("a switchover makes the leader stop cleanly and hand the lock to the candidate, without pg_rewind")
+    void switchover() {
+        threeMembers(Map.of());
+        var operator = world.store().open(FakeDcsContext.builder().namespace("/service/").scope(SimWorld.SCOPE)
+                .memberName("operator").clock(world.clock().asJavaClock()).timings(world.config().timings()).build());
+        assertTrue(operator.writeFailover(FailoverRequest.of("n1", "n3"), Precondition.absent()));
+        SimMember n1 = world.member("n1");
+        assertTrue(world.runUntil(() -> world.healthyUnder("n3"), Duration.ofMinutes(1)));
+        int checkpoint = n1.pg.actions.indexOf("checkpoint");
+        assertEquals(List.of("checkpoint", "stop FAST", "startAsReplica n3"),
+                n1.pg.actions.subList(checkpoint, checkpoint + 3));
+        assertTrue(world.runUntil(() -> world.cluster().failover().isEmpty(), Duration.ofSeconds(10)),
+                "the request is cleared");
+        assertFalse(n1.pg.actions.stream().anyMatch(a -> a.startsWith("rewind")), "no pg_rewind after a switchover");
+    }
+
+    @Test
+    @DisplayName("a data directory of another cluster is never joined")
+    void systemIdMismatch() {
+        threeMembers(Map.of());
+        world.pauseWrites(true);
+        SimMember n4 = world.addMember("n4", Map.of());
+        world.killAgent(n4);
+        n4.pg.dir = DataDirectoryState.Kind.INITIALIZED;
+        n4.pg.systemId = "6999999999999999999";
+        world.startAgent(n4);
+        world.runFor(Duration.ofSeconds(15));
+        assertTrue(n4.lastDecision.startsWith("system ID mismatch, node n4 belongs to a different cluster"),
+                n4.lastDecision);
+        assertTrue(n4.pg.actions.isEmpty(), "nothing was done to it: " + n4.pg.actions);
+        assertEquals(PgProcessState.STOPPED, n4.pg.process);
+    }
+
+    @Test
+    @DisplayName("the guard fences PostgreSQL at its deadline unless renewed, on the world's clock")
+    void guardFencesAtDeadline() {
+        world = new SimWorld(1, SimWorld.Config.defaults());
+        SimPostgres pg = new SimPostgres("x", world);
+        pg.bootstrap();
+        LeaseGuard guard = new LeaseGuard(pg, world.clock());
+        guard.renewed(world.clock().nanoTime(), Duration.ofSeconds(30), Duration.ofSeconds(4));
+        world.runFor(Duration.ofSeconds(25));
+        guard.renewed(world.clock().nanoTime(), Duration.ofSeconds(30), Duration.ofSeconds(4));
+        world.runFor(Duration.ofSeconds(25));
+        assertEquals(0, pg.fences, "renewed in time");
+        world.runFor(Duration.ofSeconds(2));
+        assertEquals(1, pg.fences, "fenced at ttl - margin after the last renewal");
+        assertTrue(guard.hasFenced());
+    }
+}
