@@ -356,8 +356,7 @@ public final class Ha {
             return "no action. I am (" + me.name() + "), a secondary, waiting for the leader (" + leader
                     + ") to publish its address";
         }
-        if (pg.streaming()) {
-        } else {
+        if (!pg.streaming()) {
             // A standby that replayed past the new timeline's fork point can never stream from it: find out from its
             // replayed position while it does not stream, rather than report "following" for ever. Checked every
             // cycle until it streams: between one check and the re-pointing it may still have received WAL.

@@ -75,7 +75,7 @@ public final class ChaosSchedule {
         SimMember m = members.get(random.nextInt(members.size()));
         Duration d = Duration.ofMillis(3000 + random.nextInt(50_000));
         var t = world.config().timings();
-        switch (random.nextInt(12)) {
+        switch (random.nextInt(13)) {
             case 0 -> {
                 world.fault(m.name, "postgres crash");
                 m.pg.crash();
@@ -140,6 +140,11 @@ public final class ChaosSchedule {
             case 10 -> {
                 world.fault(m.name, "peer unreachable over HTTP");
                 during(d, () -> m.httpUnreachable = true, () -> m.httpUnreachable = false);
+            }
+            case 11 -> {
+                world.fault(m.name, "leader key refused to one member");
+                during(d, () -> world.setLeaderRaceBroken(m.name, true),
+                        () -> world.setLeaderRaceBroken(m.name, false));
             }
             default -> switchover(members, t.loopWait());
         }

@@ -43,24 +43,28 @@ class HaSimulationTest {
         long first = single != null ? Long.parseLong(single) : Long.getLong("sim.firstSeed", 1);
         long count = single != null ? 1 : Long.getLong("sim.seeds", 1000);
         SimWorld.Stats total = new SimWorld.Stats();
-        // thousands of schedules log millions of decisions: keep only errors; a failure prints its own trace
-        ch.qos.logback.classic.Logger pgha = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.pgha");
-        ch.qos.logback.classic.Level level = pgha.getLevel();
-        pgha.setLevel(ch.qos.logback.classic.Level.ERROR);
         List<String> failures = new ArrayList<>();
         long started = System.nanoTime();
-        for (long seed = first; seed < first + count; seed++) {
-            try {
-                runSeed(seed, total);
-            } catch (SimWorld.InvariantViolation e) {
-                failures.add(e.getMessage());
-                System.out.println("sim: FAILED " + e.getMessage().lines().findFirst().orElse(""));
+        // thousands of schedules log millions of decisions: keep only errors; a failure prints its own trace
+        ch.qos.logback.classic.Logger pgha =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.pgha");
+        ch.qos.logback.classic.Level level = pgha.getLevel();
+        pgha.setLevel(ch.qos.logback.classic.Level.ERROR);
+        try {
+            for (long seed = first; seed < first + count; seed++) {
+                try {
+                    runSeed(seed, total);
+                } catch (SimWorld.InvariantViolation e) {
+                    failures.add(e.getMessage());
+                    System.out.println("sim: FAILED " + e.getMessage().lines().findFirst().orElse(""));
+                }
             }
+        } finally {
+            pgha.setLevel(level);
         }
-        pgha.setLevel(level);
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("sim: %d schedules in %.1f s: %d cycles, %d events, %d invariant checks (%d in quiet "
-                + "periods), %d promotions, %d fences, %d DCS calls (%d failed)%n", count, seconds, total.cycles,
+        System.out.printf("sim: %d schedules (%d broke an invariant) in %.1f s: %d cycles, %d events, %d invariant checks (%d in quiet "
+                + "periods), %d promotions, %d fences, %d DCS calls (%d failed)%n", count, failures.size(), seconds, total.cycles,
                 total.events, total.invariantChecks, total.quietChecks, total.promotions, total.fences,
                 total.dcsCalls, total.dcsFailures);
         System.out.println("sim: faults injected: " + total.faults);
@@ -69,6 +73,6 @@ class HaSimulationTest {
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + count + " schedules broke an invariant; first:\n"
                 + (failures.isEmpty() ? "" : failures.get(0)));
-        assertTrue(total.faults.size() >= 12, "every kind of fault was injected: " + total.faults);
+        assertTrue(count < 100 || total.faults.size() >= 16, "every kind of fault was injected: " + total.faults);
     }
 }

@@ -69,6 +69,10 @@ final class SimDcsClient implements DcsClient {
 
     @Override
     public boolean acquireLeader() {
+        if (world.leaderRaceBroken(member)) {
+            world.clock().elapse(timings.retryTimeout());
+            throw new DcsUnavailableException("simulated: the leader key cannot be created by " + member);
+        }
         return call(store::acquireLeader);
     }
 

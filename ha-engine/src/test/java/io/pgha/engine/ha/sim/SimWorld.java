@@ -263,6 +263,25 @@ public final class SimWorld implements AutoCloseable {
 
     // ---------------------------------------------------------------- the network and the store's availability
 
+    private final java.util.Set<String> leaderRaceBroken = new java.util.HashSet<>();
+
+    /**
+     * A partial failure: {@code member} reads, publishes and answers its peers, but its attempts to create the leader
+     * key fail (a permission on that key, a proxy that drops those requests).
+     */
+    public void setLeaderRaceBroken(String member, boolean broken) {
+        if (broken) {
+            leaderRaceBroken.add(member);
+        } else {
+            leaderRaceBroken.remove(member);
+        }
+        disturbed();
+    }
+
+    boolean leaderRaceBroken(String member) {
+        return leaderRaceBroken.contains(member);
+    }
+
     /** Whether {@code member}'s DCS calls are slowed down now. */
     public boolean dcsSlow(String member) {
         return dcsSlow.containsKey(member);
