@@ -156,6 +156,11 @@ public final class ClusterMember {
         }
     }
 
+    /** SIGHUP: the agent re-reads its configuration file and reloads PostgreSQL; it must not stop. */
+    public synchronized void sighup() {
+        Procs.signal(agentPid(), Procs.Sig.HUP);
+    }
+
     /** SIGKILL of the agent alone: its postmaster, a separate process, keeps running. */
     public synchronized void killAgent() {
         if (agent != null) {

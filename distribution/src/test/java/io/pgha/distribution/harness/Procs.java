@@ -21,7 +21,7 @@ public final class Procs {
 
     /** The signals the scenarios use. */
     public enum Sig {
-        TERM, KILL, STOP, CONT, QUIT
+        TERM, KILL, STOP, CONT, QUIT, HUP
     }
 
     /** Whether {@code pid} runs; a zombie (exited, not yet reaped by its parent) counts as dead. */

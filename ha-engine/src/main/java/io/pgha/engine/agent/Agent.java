@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
+    private final AtomicReference<LoadedConfig> loaded;
+    /** Bumped by every reload of the configuration file, so that the HA loop reloads PostgreSQL. */
+    private final java.util.concurrent.atomic.AtomicLong fileGeneration;
+    private volatile java.util.function.Supplier<LoadedConfig> configSource;
     private final PghaConfig config;
     private final DcsClient dcs;
     private final PostgresDatabase database;
@@ -61,9 +65,12 @@ public final class Agent implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
-    private Agent(PghaConfig config, DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
+    private Agent(AtomicReference<LoadedConfig> loaded, java.util.concurrent.atomic.AtomicLong fileGeneration,
+            DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
             Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch) {
-        this.config = config;
+        this.loaded = loaded;
+        this.fileGeneration = fileGeneration;
+        this.config = loaded.get().config();
         this.dcs = dcs;
         this.database = database;
         this.guard = guard;
@@ -111,7 +118,10 @@ public final class Agent implements AutoCloseable {
             HaClock clock = HaClock.system();
             LeaseGuard guard = new LeaseGuard(database, clock);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
-            Ha ha = new Ha(me, dcs, database, probe, guard, clock, cluster -> policy(config, cluster, dynamic));
+            AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
+            java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+            Ha ha = new Ha(me, dcs, database, probe, guard, clock,
+                    cluster -> policy(current.get().config(), cluster, dynamic, generation.get()));
             HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
             List<ConfigProblem> restProblems = new ArrayList<>();
@@ -128,7 +138,7 @@ public final class Agent implements AutoCloseable {
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch);
+            return new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch);
         } catch (RuntimeException e) {
             dcs.close();
             database.close();
@@ -137,13 +147,21 @@ public final class Agent implements AutoCloseable {
     }
 
     /** The HA policy in force: the DCS {@code config} key once it exists, else {@code bootstrap.dcs}. */
-    static HaPolicy policy(PghaConfig config, ClusterState cluster, AtomicReference<DynamicConfig> current) {
+    static HaPolicy policy(PghaConfig config, ClusterState cluster, AtomicReference<DynamicConfig> current,
+            long fileGeneration) {
         DynamicConfig dyn = cluster.config().map(c -> {
             List<ConfigProblem> problems = new ArrayList<>();
             DynamicConfig d = DynamicConfig.from(c.data(), problems);
             if (!current.get().raw().equals(d.raw())) {
                 problems.forEach(p -> LOG.warn("dynamic configuration in the DCS: {}", p));
                 d.timingAdjustment().ifPresent(LOG::warn);
+                for (ConfigProblem p : io.pgha.engine.config.NotActedOn.check("config", d)) {
+                    if (p.isError()) {
+                        LOG.error("dynamic configuration in the DCS: {}", p);
+                    } else {
+                        LOG.warn("dynamic configuration in the DCS: {}", p);
+                    }
+                }
             }
             return d;
         }).orElse(config.bootstrap().dcs());
@@ -151,7 +169,53 @@ public final class Agent implements AutoCloseable {
         return new HaPolicy(dyn.adjustedTimings(), dyn.maximumLagOnFailover(),
                 Duration.ofSeconds(dyn.primaryStartTimeout()), dyn.postgresql().useSlots(),
                 dyn.usePgRewind(config.postgresql()), config.postgresql().removeDataDirectoryOnRewindFailure(),
-                config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw());
+                config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
+                dyn.pause(), List.of(dyn.postgresql(), fileGeneration));
+    }
+
+    /** Applies the configuration's {@code log} section (at start-up; reloads apply it again). */
+    public static void applyLogging(PghaConfig config) {
+        LogSetup.apply(config.log());
+    }
+
+    /** Where reloads read the configuration from (the agent command's file, or the environment). */
+    public void setConfigSource(java.util.function.Supplier<LoadedConfig> source) {
+        this.configSource = source;
+    }
+
+    /**
+     * Re-reads the configuration (SIGHUP, {@code POST /reload}) and applies what can change while running: the
+     * {@code log} section, and PostgreSQL's parameters, pg_hba and pg_ident (the HA loop reloads PostgreSQL within a
+     * cycle; parameters needing a restart then show as pending_restart). An invalid file changes nothing. Keys that
+     * only take effect at start-up are named.
+     *
+     * @return what was done, one line
+     */
+    public String reload() {
+        java.util.function.Supplier<LoadedConfig> source = configSource;
+        if (source == null) {
+            return "no configuration source to reload from";
+        }
+        LoadedConfig next;
+        try {
+            next = source.get();
+        } catch (io.pgha.spi.InvalidConfigException e) {
+            e.problems().stream().filter(ConfigProblem::isError)
+                    .forEach(p -> LOG.error("reload: {}", p));
+            LOG.error("reload: the configuration is invalid; nothing was changed");
+            return "the configuration is invalid; nothing was changed";
+        }
+        next.warnings().forEach(w -> LOG.warn("config: {}", w));
+        for (String changed : ReloadDiff.restartOnly(loaded.get().config(), next.config())) {
+            LOG.warn("reload: {} changed in the configuration, but takes effect only when the agent restarts", changed);
+        }
+        LogSetup.apply(next.config().log());
+        database.reconfigure(next.config(), next.tree());
+        loaded.set(next);
+        fileGeneration.incrementAndGet();
+        loop.wakeUp();
+        LOG.info("reloaded the configuration");
+        return "reloaded the configuration";
     }
 
     /** Where plugins keep state across restarts: {@code PGHA_STATE_DIR}, else beside the data directory. */

@@ -61,8 +61,9 @@ final class PostgresDatabase implements Database, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresDatabase.class);
     private static final Duration REWIND_TIMEOUT = Duration.ofMinutes(10);
 
-    private final PghaConfig config;
-    private final Map<String, Object> tree;
+    /** Replaced on a reload of the configuration file: what PostgreSQL's files are written from. */
+    private volatile PghaConfig config;
+    private volatile Map<String, Object> tree;
     private final Supplier<DynamicConfig> dynamic;
     private final PluginRegistry plugins;
     private final DatabaseCommandRunner runner;
@@ -121,6 +122,16 @@ final class PostgresDatabase implements Database, AutoCloseable {
         Map<String, String> options = new LinkedHashMap<>(u.options());
         u.sslpassword().ifPresent(p -> options.put("sslpassword", p.value()));
         return new Credentials(u.username(), u.password().map(Secret::value), options);
+    }
+
+    /**
+     * Takes a reloaded configuration file: the next configuration write (a reload, start or follow) uses its
+     * {@code postgresql} section. What the server was set up with (data directory, binaries, credentials) stays until
+     * the agent restarts.
+     */
+    void reconfigure(PghaConfig next, Map<String, Object> nextTree) {
+        this.config = next;
+        this.tree = nextTree;
     }
 
     DatabaseCommandRunner commands() {
@@ -304,6 +315,16 @@ final class PostgresDatabase implements Database, AutoCloseable {
         following = Optional.empty();
         wrap("promote", () -> {
             pg.promote(timeout);
+            return null;
+        });
+    }
+
+    @Override
+    public void reload() {
+        ServerRole role = following.isPresent() || observe().role() == PgRole.REPLICA ? standby(following)
+                : ServerRole.primary();
+        wrap("reload PostgreSQL", () -> {
+            pg.reload(role, serverConfig());
             return null;
         });
     }

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "agent", description = {"Run one cluster member from a Patroni-format configuration file (or directory).",
         "Without a path, PATRONI_CONFIGURATION or the PATRONI_* environment variables are used.",
-        "Stops gracefully on SIGTERM/SIGINT: PostgreSQL is shut down cleanly and a leader releases its lock."})
+        "Stops gracefully on SIGTERM/SIGINT: PostgreSQL is shut down cleanly and a leader releases its lock.",
+        "SIGHUP re-reads the configuration and reloads PostgreSQL; it never stops anything."})
 public final class AgentCommand implements Callable<Integer> {
 
     @Spec
@@ -42,12 +43,22 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         routeJavaUtilLogging();
+        // From now on SIGHUP reloads; the JVM's own reaction to it would run the shutdown hooks and stop the member.
+        java.util.concurrent.atomic.AtomicReference<Agent> running = new java.util.concurrent.atomic.AtomicReference<>();
+        HangUp.install(() -> {
+            Agent a = running.get();
+            if (a == null) {
+                org.slf4j.LoggerFactory.getLogger(AgentCommand.class).info("SIGHUP before the agent started: ignored");
+            } else {
+                a.reload();
+            }
+        });
         Map<String, String> env = System.getenv();
         PluginRegistry plugins = PluginRegistry.load(pluginsDir.resolve(env));
+        ConfigLoader loader = new ConfigLoader(env, new HashSet<>(plugins.names(PluginKind.DCS))).withRuntimeTimings();
         LoadedConfig loaded;
         try {
-            loaded = new ConfigLoader(env, new HashSet<>(plugins.names(PluginKind.DCS))).withRuntimeTimings()
-                    .load(Optional.ofNullable(config));
+            loaded = loader.load(Optional.ofNullable(config));
         } catch (InvalidConfigException e) {
             for (ConfigProblem p : e.problems()) {
                 err.println((p.isError() ? "error: " : "warning: ") + p);
@@ -56,7 +67,10 @@ public final class AgentCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        Agent.applyLogging(loaded.config());
         Agent agent = Agent.start(loaded, plugins, env);
+        agent.setConfigSource(() -> loader.load(Optional.ofNullable(config)));
+        running.set(agent);
         Thread hook = new Thread(agent::stop, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         agent.awaitStopped();

@@ -32,6 +32,8 @@ public final class ConfigLoader {
     private final Set<String> dcsSectionNames;
     private final Function<DcsSelection, List<ConfigProblem>> dcsValidator;
     private final boolean strictTimings;
+    /** Whether the configuration is meant to run a member: then what this version does not act on is reported. */
+    private final boolean forRunning;
 
     /**
      * @param environment the process environment (only {@code PATRONI_*} variables are read); injectable for tests
@@ -40,15 +42,16 @@ public final class ConfigLoader {
     public ConfigLoader(Map<String, String> environment, Set<String> extraDcsSectionNames) {
         this(Map.copyOf(Objects.requireNonNull(environment, "environment is null")),
                 union(Objects.requireNonNull(extraDcsSectionNames, "extraDcsSectionNames is null")), s -> List.of(),
-                true);
+                true, true);
     }
 
     private ConfigLoader(Map<String, String> environment, Set<String> dcsSectionNames,
-            Function<DcsSelection, List<ConfigProblem>> dcsValidator, boolean strictTimings) {
+            Function<DcsSelection, List<ConfigProblem>> dcsValidator, boolean strictTimings, boolean forRunning) {
         this.environment = environment;
         this.dcsSectionNames = dcsSectionNames;
         this.dcsValidator = dcsValidator;
         this.strictTimings = strictTimings;
+        this.forRunning = forRunning;
     }
 
     private static Set<String> union(Set<String> extra) {
@@ -64,7 +67,7 @@ public final class ConfigLoader {
      */
     public ConfigLoader withDcsValidator(Function<DcsSelection, List<ConfigProblem>> validator) {
         return new ConfigLoader(environment, dcsSectionNames, Objects.requireNonNull(validator, "validator is null"),
-                strictTimings);
+                strictTimings, forRunning);
     }
 
     /**
@@ -73,7 +76,16 @@ public final class ConfigLoader {
      * errors. By default (and in {@code pgha validate}) they are errors, like Patroni's {@code --validate-config}.
      */
     public ConfigLoader withRuntimeTimings() {
-        return new ConfigLoader(environment, dcsSectionNames, dcsValidator, false);
+        return new ConfigLoader(environment, dcsSectionNames, dcsValidator, false, forRunning);
+    }
+
+    /**
+     * A loader for tools that only read the file (a control tool looking for the DCS section, a parser test): the
+     * settings this version does not act on ({@link NotActedOn}) are not reported, since nothing is run from them.
+     * The agent and {@code pgha validate} always report them.
+     */
+    public ConfigLoader forReadingOnly() {
+        return new ConfigLoader(environment, dcsSectionNames, dcsValidator, strictTimings, false);
     }
 
     /** Every DCS section name this loader accepts. */
@@ -128,6 +140,9 @@ public final class ConfigLoader {
         // frozen first: the sections handed to plugins share its nested maps
         Map<String, Object> frozen = Trees.frozenMap(document);
         PghaConfig config = PghaConfig.read(frozen, dcsSectionNames, strictTimings, problems);
+        if (forRunning) {
+            problems.addAll(NotActedOn.check(config, frozen));
+        }
         if (!config.dcs().name().equals("none")) {
             problems.addAll(providerProblems(config.dcs()));
         }

@@ -66,6 +66,12 @@ public interface Database {
     void promote(Duration timeout);
 
     /**
+     * Rewrites PostgreSQL's configuration files from the configuration in force now and has the running server reload
+     * them (SIGHUP); parameters that need a restart then show up in {@link PgObservation#pendingRestart()}.
+     */
+    void reload();
+
+    /**
      * Runs CHECKPOINT on the running primary, calling {@code whileWaiting} on the calling thread about once a second
      * until it is done (see {@link #stop(StopMode, Duration, Runnable)}).
      */

@@ -74,6 +74,11 @@ public final class Ha {
     private Instant dcsLastSeen = Instant.EPOCH;
     /** When a scheduled switchover addressed to this leader is due (monotonic); 0 when none. */
     private long scheduledSwitchoverAt;
+    /**
+     * The members of the last cluster view that had a leader. The race asks them too, as Patroni does: a primary whose
+     * member key expired while it was cut off from the DCS may still be running and answering.
+     */
+    private List<Member> lastLockedMembers = List.of();
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
 
@@ -159,20 +164,33 @@ public final class Ha {
         for (String w : cluster.warnings()) {
             LOG.warn("DCS: {}", w);
         }
+        if (!cluster.isUnlocked()) {
+            lastLockedMembers = cluster.members();
+        }
         HaPolicy next = policyOf.apply(cluster);
         if (!next.timings().equals(policy.timings())) {
             dcs.updateTimings(next.timings());
             warnIfTimingsCannotHoldTheLock(next);
         }
+        boolean serverConfigChanged = !next.serverConfigVersion().equals(policy.serverConfigVersion());
+        if (next.paused() != policy.paused()) {
+            LOG.info(next.paused() ? "the cluster is paused (maintenance mode): no automatic failover, PostgreSQL is "
+                    + "neither started nor stopped by pgha" : "the cluster is resumed: pgha manages it again");
+        }
         policy = next;
         lease.policy(next);
 
         PgObservation pg = observe();
+        if (serverConfigChanged && pg.isRunning()) {
+            reloadPostgres();
+        }
         String msg;
         try {
             msg = decide(cluster, pg);
         } catch (DcsUnavailableException e) {
-            msg = "DCS is not accessible: " + e.getMessage();
+            // whatever call failed (a race, a refresh, a status write), a primary that cannot reach the DCS
+            // cannot know it still leads
+            msg = whenDcsIsUnreachable(e);
         } catch (DatabaseException e) {
             msg = "Error communicating with PostgreSQL: " + e.getMessage() + ". Will try again later";
         }
@@ -251,7 +269,18 @@ public final class Ha {
 
     // ---------------------------------------------------------------- the decision tree
 
+    private void reloadPostgres() {
+        try {
+            database.reload();
+        } catch (DatabaseException e) {
+            LOG.warn("could not apply the changed configuration to PostgreSQL: {}", e.getMessage());
+        }
+    }
+
     private String decide(ClusterState cluster, PgObservation pg) {
+        if (policy.paused()) {
+            return "PAUSE: " + whilePaused(cluster, pg);
+        }
         if (pg.process() == PgProcessState.STARTING) {
             return whilePostgresStarts(cluster);
         }
@@ -290,6 +319,68 @@ public final class Ha {
             return asLockHolder(cluster, pg);
         }
         return asFollower(cluster, pg);
+    }
+
+    /**
+     * Maintenance mode, as Patroni has it: nothing is started, stopped, promoted or demoted automatically. The holder
+     * keeps its lock while its PostgreSQL runs as a primary; a running primary takes a free lock; a standby promotes
+     * only as the named candidate of a manual failover. Unlike Patroni, which disables its watchdog while paused, the
+     * fencing guard stays armed on the holder: if it cannot refresh its lock until the lock could expire, it cannot
+     * know the cluster was not resumed and another member promoted, so its PostgreSQL is fenced.
+     */
+    private String whilePaused(ClusterState cluster, PgObservation pg) {
+        boolean holder = cluster.isLeader(me.name());
+        try {
+            if (!pg.isRunning()) {
+                if (holder && pg.process() != PgProcessState.STARTING) {
+                    dcs.releaseLeader();
+                    return "removed leader lock because postgres is not running";
+                }
+                return pg.process() == PgProcessState.STARTING ? "waiting for PostgreSQL to start"
+                        : "postgres is not running";
+            }
+            if (cluster.isUnlocked()) {
+                boolean candidate = cluster.failover().flatMap(FailoverRequest::candidate)
+                        .filter(me.name()::equals).isPresent();
+                if (pg.isRunningPrimary() || (candidate && pg.isRunningReplica())) {
+                    if (!lease.acquire()) {
+                        return "following new leader after trying and failing to obtain lock";
+                    }
+                    return pg.isRunningPrimary() ? "acquired session lock as a leader"
+                            : promote(cluster, pg, "promoted self to leader by acquiring session lock");
+                }
+                return "no action. I am (" + me.name() + "), a secondary, and the cluster has no leader";
+            }
+            if (holder) {
+                if (!renewedThisCycle && !lease.refresh()) {
+                    return pg.isRunningPrimary() ? "continue to run as primary after failing to update leader lock "
+                            + "in DCS" : "failed to update leader lock in DCS";
+                }
+                if (!pg.isRunningPrimary()) {
+                    dcs.releaseLeader();
+                    return "removed leader lock because postgres is not running as primary";
+                }
+                ensureClusterKeys(cluster, pg);
+                Optional<String> handover = cluster.failover().flatMap(FailoverRequest::candidate).isPresent()
+                        ? switchoverRequestedOfMe(cluster) : Optional.empty();
+                if (handover.isPresent()) {
+                    return handover.get();
+                }
+                maintainLeaderState(cluster, pg);
+                return "no action. I am (" + me.name() + "), the leader with the lock";
+            }
+            String leader = cluster.leader().orElseThrow().name();
+            if (pg.isRunningPrimary()) {
+                return "continue to run as primary without lock";
+            }
+            return "no action. I am (" + me.name() + "), a secondary, and following a leader (" + leader + ")";
+        } finally {
+            // The one thing pgha still stops while paused: a primary whose lock could expire is fenced, because the
+            // cluster may have been resumed meanwhile and another member promoted. Anything else stands down.
+            if (!mayBeWritable(pg) || !cluster.isLeader(me.name())) {
+                lease.released();
+            }
+        }
     }
 
     /** Nobody holds the lock: race if this member is the healthiest, else wait for whoever is. */
@@ -708,8 +799,11 @@ public final class Ha {
         }
         Optional<String> requestedCandidate = failover.flatMap(FailoverRequest::candidate);
         Optional<String> formerLeader = failover.flatMap(FailoverRequest::leader);
-        List<Member> others = cluster.members().stream().filter(m -> !m.name().equals(me.name())).toList();
-        Map<String, Optional<PeerStatus>> answers = peers.probe(others);
+        Map<String, Member> toAsk = new LinkedHashMap<>();
+        lastLockedMembers.forEach(m -> toAsk.put(m.name(), m));
+        cluster.members().forEach(m -> toAsk.put(m.name(), m));
+        toAsk.remove(me.name());
+        Map<String, Optional<PeerStatus>> answers = peers.probe(List.copyOf(toAsk.values()));
         if (requestedCandidate.isPresent()) {
             Optional<PeerStatus> c = answers.getOrDefault(requestedCandidate.get(), Optional.empty());
             if (c.isPresent() && c.get().state().equals("running") && !c.get().noFailover()) {
@@ -764,6 +858,9 @@ public final class Ha {
 
     private String whenDcsIsUnreachable(DcsUnavailableException e) {
         PgObservation pg = observe();
+        if (policy.paused()) {
+            return "PAUSE: DCS is not accessible (" + e.getMessage() + ")";
+        }
         if (mayBeWritable(pg)) {
             String msg = demoteNow(StopMode.IMMEDIATE, "demoted self because DCS is not accessible and I was a leader ("
                     + e.getMessage() + ")");
@@ -982,6 +1079,9 @@ public final class Ha {
      * that a replica takes over at once instead of after the TTL.
      */
     public String shutdown() {
+        if (policy.paused()) {
+            return "PAUSE: left PostgreSQL running and the leader lock in place (the cluster is paused)";
+        }
         boolean leading = false;
         try {
             leading = dcs.read().isLeader(me.name());

@@ -19,15 +19,27 @@ import java.util.Objects;
  * @param removeDataDirectoryOnRewindFailure re-create the replica when pg_rewind fails
  * @param removeDataDirectoryOnDivergedTimelines re-create the replica when it diverged and cannot be rewound
  * @param bootstrapConfig what the bootstrapping member writes into the {@code config} key
+ * @param paused maintenance mode ({@code pause: true}): no automatic failover, PostgreSQL neither started nor stopped
+ * @param serverConfigVersion changes whenever what PostgreSQL's configuration files are made of changes (the DCS
+ *        {@code config} key's {@code postgresql} section, or the local file after a reload): a running server is
+ *        then reloaded
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
-        Map<String, Object> bootstrapConfig) {
+        Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
         Objects.requireNonNull(primaryStartTimeout, "primaryStartTimeout is null");
         bootstrapConfig = Map.copyOf(bootstrapConfig);
+        Objects.requireNonNull(serverConfigVersion, "serverConfigVersion is null");
+    }
+
+    /** The same policy, paused or not. */
+    public HaPolicy withPaused(boolean pause) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
+                serverConfigVersion);
     }
 
     /**

@@ -56,7 +56,7 @@ class ConfigFixturesTest {
     @DisplayName("every valid fixture loads without errors")
     void validFixtureLoads(Path fixture) {
         try {
-            LoadedConfig loaded = new ConfigLoader(sidecarEnvironment(fixture), Set.of()).load(Optional.of(fixture));
+            LoadedConfig loaded = new ConfigLoader(sidecarEnvironment(fixture), Set.of()).forReadingOnly().load(Optional.of(fixture));
             assertFalse(loaded.config().scope().isBlank());
             assertFalse(loaded.config().postgresql().dataDir().isBlank());
         } catch (InvalidConfigException e) {
@@ -77,7 +77,7 @@ class ConfigFixturesTest {
         }
         assertFalse(expected.isEmpty(), fixture + " has no '# expect: <path>' line");
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> new ConfigLoader(sidecarEnvironment(fixture), Set.of()).load(Optional.of(fixture)));
+                () -> new ConfigLoader(sidecarEnvironment(fixture), Set.of()).forReadingOnly().load(Optional.of(fixture)));
         for (String path : expected) {
             assertTrue(e.problems().stream().anyMatch(p -> p.isError() && p.path().equals(path)),
                     () -> fixture.getFileName() + ": expected an error at '" + path + "' in\n" + describe(e.problems()));
@@ -107,7 +107,7 @@ class ConfigFixturesTest {
     @DisplayName("the every-key fixture reports no key as unknown")
     void everyKeyIsKnown() {
         Path fixture = resource("valid/reference-every-key.yml");
-        LoadedConfig loaded = new ConfigLoader(Map.of(), Set.of()).load(Optional.of(fixture));
+        LoadedConfig loaded = new ConfigLoader(Map.of(), Set.of()).forReadingOnly().load(Optional.of(fixture));
         List<ConfigProblem> unknown = loaded.warnings().stream().filter(w -> w.message().contains("unknown")).toList();
         assertEquals(List.of(), unknown);
         PghaConfig c = loaded.config();
@@ -128,7 +128,7 @@ class ConfigFixturesTest {
     @Test
     @DisplayName("fragments of one slide deck merge in file-name order")
     void directoryMergesInNameOrder() {
-        LoadedConfig loaded = new ConfigLoader(Map.of(), Set.of()).load(Optional.of(resource("valid/seed001-slides-etcd")));
+        LoadedConfig loaded = new ConfigLoader(Map.of(), Set.of()).forReadingOnly().load(Optional.of(resource("valid/seed001-slides-etcd")));
         PghaConfig c = loaded.config();
         assertEquals("etcd", c.dcs().name());
         assertEquals("127.0.0.1:2379", c.dcs().section().asMap().get("host"));
@@ -138,7 +138,7 @@ class ConfigFixturesTest {
         assertEquals(List.of("archive_copy", "basebackup"), c.postgresql().createReplicaMethods());
         assertTrue(c.tags().nosync());
 
-        PghaConfig callbacks = new ConfigLoader(Map.of(), Set.of())
+        PghaConfig callbacks = new ConfigLoader(Map.of(), Set.of()).forReadingOnly()
                 .load(Optional.of(resource("valid/seed000-callbacks-fragment"))).config();
         assertEquals("/srv/ledger/hooks/on_start.sh", callbacks.postgresql().callbacks().get("on_start"));
         assertEquals(5, callbacks.postgresql().callbacks().size());

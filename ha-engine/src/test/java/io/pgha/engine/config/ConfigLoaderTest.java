@@ -30,7 +30,7 @@ class ConfigLoaderTest {
     @TempDir
     Path dir;
 
-    private final ConfigLoader noEnv = new ConfigLoader(Map.of(), Set.of());
+    private final ConfigLoader noEnv = new ConfigLoader(Map.of(), Set.of()).forReadingOnly();
 
     private Path write(String name, String text) throws IOException {
         Path p = dir.resolve(name);
@@ -178,7 +178,7 @@ class ConfigLoaderTest {
         void loadTree() {
             Map<String, Object> tree = ConfigTestSupport.yaml(MINIMAL);
             String before = tree.toString();
-            LoadedConfig loaded = new ConfigLoader(Map.of("PATRONI_NAME", "other"), Set.of()).load(tree);
+            LoadedConfig loaded = new ConfigLoader(Map.of("PATRONI_NAME", "other"), Set.of()).forReadingOnly().load(tree);
             assertEquals("other", loaded.config().name());
             assertEquals(before, tree.toString());
             assertEquals("other", loaded.tree().get("name"));
@@ -251,7 +251,7 @@ class ConfigLoaderTest {
         void pluginSection() {
             Map<String, Object> tree = minimalWith("etcd3: null\nmy_dcs:\n  endpoint: mem://x\n");
             assertThrows(InvalidConfigException.class, () -> ConfigTestSupport.load(tree));
-            PghaConfig c = new ConfigLoader(Map.of("PATRONI_MY_DCS_HOSTS", "a:1,b:2"), Set.of("my_dcs")).load(tree).config();
+            PghaConfig c = new ConfigLoader(Map.of("PATRONI_MY_DCS_HOSTS", "a:1,b:2"), Set.of("my_dcs")).forReadingOnly().load(tree).config();
             assertEquals("my_dcs", c.dcs().name());
             assertEquals("mem://x", c.dcs().section().asMap().get("endpoint"));
             assertEquals(List.of("a:1", "b:2"), c.dcs().section().asMap().get("hosts"));
@@ -260,7 +260,7 @@ class ConfigLoaderTest {
         @Test
         @DisplayName("the provider's own problems are added, with paths under its section")
         void providerValidation() {
-            ConfigLoader loader = new ConfigLoader(Map.of(), Set.of()).withDcsValidator(sel -> List.of(
+            ConfigLoader loader = new ConfigLoader(Map.of(), Set.of()).forReadingOnly().withDcsValidator(sel -> List.of(
                     ConfigProblem.error("hosts", "got nothing useful: expected host:port"),
                     ConfigProblem.warning("etcd3.protocol", "defaulting to http")));
             InvalidConfigException e = assertThrows(InvalidConfigException.class,
@@ -268,7 +268,7 @@ class ConfigLoaderTest {
             errorAt(e.problems(), "etcd3.hosts");
             ConfigTestSupport.warningAt(e.problems(), "etcd3.protocol");
 
-            ConfigLoader throwing = new ConfigLoader(Map.of(), Set.of()).withDcsValidator(sel -> {
+            ConfigLoader throwing = new ConfigLoader(Map.of(), Set.of()).forReadingOnly().withDcsValidator(sel -> {
                 throw new IllegalStateException("boom");
             });
             e = assertThrows(InvalidConfigException.class, () -> throwing.load(ConfigTestSupport.yaml(MINIMAL)));

@@ -65,11 +65,11 @@ final class ConfigTestSupport {
     }
 
     static LoadedConfig load(Map<String, Object> tree) {
-        return new ConfigLoader(Map.of(), Set.of()).load(tree);
+        return new ConfigLoader(Map.of(), Set.of()).forReadingOnly().load(tree);
     }
 
     static LoadedConfig load(Map<String, Object> tree, Map<String, String> env) {
-        return new ConfigLoader(env, Set.of()).load(tree);
+        return new ConfigLoader(env, Set.of()).forReadingOnly().load(tree);
     }
 
     /** Loads {@code tree} expecting failure; returns every problem. */

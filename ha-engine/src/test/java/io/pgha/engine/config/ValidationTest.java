@@ -67,7 +67,7 @@ class ValidationTest {
     @Test
     @DisplayName("a loader with runtime timings warns and adjusts instead")
     void runtimeTimings() {
-        LoadedConfig loaded = new ConfigLoader(java.util.Map.of(), java.util.Set.of()).withRuntimeTimings()
+        LoadedConfig loaded = new ConfigLoader(java.util.Map.of(), java.util.Set.of()).forReadingOnly().withRuntimeTimings()
                 .load(minimalWith("bootstrap:\n  dcs:\n    ttl: 30\n    loop_wait: 12\n    retry_timeout: 10\n"));
         assertMentions(warningAt(loaded.warnings(), "bootstrap.dcs.ttl"), "ttl 30", "adjusted");
         assertEquals(java.time.Duration.ofSeconds(10), loaded.config().bootstrap().dcs().adjustedTimings().loopWait());

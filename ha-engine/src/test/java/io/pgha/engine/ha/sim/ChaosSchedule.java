@@ -75,7 +75,7 @@ public final class ChaosSchedule {
         SimMember m = members.get(random.nextInt(members.size()));
         Duration d = Duration.ofMillis(3000 + random.nextInt(50_000));
         var t = world.config().timings();
-        switch (random.nextInt(13)) {
+        switch (random.nextInt(14)) {
             case 0 -> {
                 world.fault(m.name, "postgres crash");
                 m.pg.crash();
@@ -145,6 +145,10 @@ public final class ChaosSchedule {
                 world.fault(m.name, "leader key refused to one member");
                 during(d, () -> world.setLeaderRaceBroken(m.name, true),
                         () -> world.setLeaderRaceBroken(m.name, false));
+            }
+            case 12 -> {
+                world.fault(m.name, "cluster paused");
+                during(d, () -> world.setPaused(true), () -> world.setPaused(false));
             }
             default -> switchover(members, t.loopWait());
         }

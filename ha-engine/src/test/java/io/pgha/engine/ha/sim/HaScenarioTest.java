@@ -164,6 +164,51 @@ class HaScenarioTest {
     }
 
     @Test
+    @DisplayName("paused: a crashed primary is neither restarted nor failed over; resumed, the cluster heals")
+    void pauseMeansHandsOff() {
+        threeMembers(Map.of());
+        world.setPaused(true);
+        SimMember n1 = world.member("n1");
+        assertTrue(world.runUntil(() -> n1.lastDecision.startsWith("PAUSE: "), Duration.ofSeconds(15)));
+        long starts = n1.pg.actions.stream().filter(a -> a.startsWith("start")).count();
+        n1.pg.crash();
+        world.runFor(Duration.ofMinutes(2));
+        assertEquals(starts, n1.pg.actions.stream().filter(a -> a.startsWith("start")).count(), "not restarted");
+        assertTrue(world.cluster().isUnlocked(), "the holder released the lock of its stopped PostgreSQL");
+        assertFalse(world.member("n2").pg.writable() || world.member("n3").pg.writable(), "no automatic failover");
+        assertTrue(world.member("n2").lastDecision.startsWith("PAUSE: "), world.member("n2").lastDecision);
+        world.setPaused(false);
+        assertTrue(world.runUntil(() -> world.leader().isPresent() && world.member(world.leader().get()).pg.writable(),
+                Duration.ofMinutes(2)), "a leader again once resumed");
+    }
+
+    @Test
+    @DisplayName("paused: the leader keeps its lock and role; resuming changes no role")
+    void pauseAndResumeKeepRoles() {
+        threeMembers(Map.of());
+        world.setPaused(true);
+        world.runFor(Duration.ofMinutes(1));
+        assertTrue(leads("n1"));
+        assertEquals("PAUSE: no action. I am (n1), the leader with the lock", world.member("n1").lastDecision);
+        world.setPaused(false);
+        world.runFor(Duration.ofSeconds(30));
+        assertTrue(world.healthyUnder("n1"));
+        assertEquals(0, world.stats().promotions, "no promotion");
+    }
+
+    @Test
+    @DisplayName("paused: stopping the agent leaves PostgreSQL running and the lock in place")
+    void pausedShutdownLeavesPostgres() {
+        threeMembers(Map.of());
+        world.setPaused(true);
+        SimMember n1 = world.member("n1");
+        assertTrue(world.runUntil(() -> n1.lastDecision.startsWith("PAUSE: "), Duration.ofSeconds(15)));
+        assertTrue(world.shutdownAgent(n1).startsWith("PAUSE: left PostgreSQL running"));
+        assertTrue(n1.pg.writable());
+        assertEquals(Optional.of("n1"), world.leader());
+    }
+
+    @Test
     @DisplayName("the guard fences PostgreSQL at its deadline unless renewed, on the world's clock")
     void guardFencesAtDeadline() {
         world = new SimWorld(1, SimWorld.Config.defaults());

@@ -73,6 +73,6 @@ class HaSimulationTest {
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + count + " schedules broke an invariant; first:\n"
                 + (failures.isEmpty() ? "" : failures.get(0)));
-        assertTrue(count < 100 || total.faults.size() >= 16, "every kind of fault was injected: " + total.faults);
+        assertTrue(count < 100 || total.faults.size() >= 17, "every kind of fault was injected: " + total.faults);
     }
 }

@@ -261,6 +261,11 @@ final class SimPostgres implements Database {
     }
 
     @Override
+    public void reload() {
+        actions.add("reload");
+    }
+
+    @Override
     public void checkpoint(Runnable whileWaiting) {
         actions.add("checkpoint");
         Duration left = checkpointTime;

@@ -97,7 +97,7 @@ public final class SimWorld implements AutoCloseable {
             return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, true, usePgRewind,
                     removeOnRewindFailure, removeOnDivergedTimelines,
                     Map.of("ttl", timings.ttl().toSeconds(), "loop_wait", timings.loopWait().toSeconds(),
-                            "retry_timeout", timings.retryTimeout().toSeconds()));
+                            "retry_timeout", timings.retryTimeout().toSeconds()), false, "");
         }
     }
 
@@ -188,7 +188,8 @@ public final class SimWorld implements AutoCloseable {
             m.dcs.grantedTtl = grantedTtl;
             m.thread = new SimThread(m.name, baton);
             m.guard = new LeaseGuard(m.pg, clock);
-            m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, this::probe, m.guard, clock, c -> config.policy());
+            m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, this::probe, m.guard, clock,
+                    c -> config.policy().withPaused(paused(c)));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {
@@ -513,10 +514,27 @@ public final class SimWorld implements AutoCloseable {
         maxPublishedOptime = 0;
     }
 
+    /** Whether the DCS {@code config} key says {@code pause: true}. */
+    static boolean paused(ClusterState c) {
+        return c.config().map(cfg -> Boolean.TRUE.equals(cfg.data().get("pause"))).orElse(false);
+    }
+
+    /** Pauses or resumes the cluster as {@code patronictl pause/resume} does: through the DCS {@code config} key. */
+    public void setPaused(boolean pause) {
+        var operator = store.open(FakeDcsContext.builder().namespace("/service/").scope(SCOPE).memberName("operator")
+                .clock(clock.asJavaClock()).timings(config.timings()).build());
+        operator.writeConfig(Map.of("pause", pause), io.pgha.spi.dcs.Precondition.any());
+        disturbed();
+    }
+
     /** Checked after every event and every cycle. */
     void check() {
         if (!checking) {
             return;
+        }
+        if (pausedNow()) {
+            // no automatic failover while paused: liveness is judged only once the cluster is resumed
+            disturbed();
         }
         stats.invariantChecks++;
         List<String> writable = members.values().stream().filter(m -> m.pg.writable()).map(m -> m.name).toList();
@@ -545,6 +563,18 @@ public final class SimWorld implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private long pausedRevision = -1;
+    private boolean pausedCached;
+
+    private boolean pausedNow() {
+        long revision = store.revision();
+        if (revision != pausedRevision) {
+            pausedCached = paused(cluster());
+            pausedRevision = revision;
+        }
+        return pausedCached;
     }
 
     private long leaderRevision = -1;

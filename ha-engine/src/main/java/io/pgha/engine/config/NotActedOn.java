@@ -1,0 +1,130 @@
+package io.pgha.engine.config;
+
+import io.pgha.spi.ConfigProblem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Settings this version of pgha reads but does not act on. A Patroni user's setting is acted on or refused, never
+ * silently dropped: each one set here is reported by {@code pgha validate}, at agent start-up and whenever the DCS
+ * {@code config} key changes. Where carrying on without it would lose data or start a second primary it is an error
+ * (the agent refuses to start; at runtime it is logged as an error on every change); elsewhere a warning naming what
+ * happens instead.
+ *
+ * <p>{@link #ACTED_ON} and the entries below together classify every key of {@link DynamicConfig#KEYS}; a test keeps
+ * the classification complete, so a new key cannot slip through unclassified, and a key that gets implemented moves
+ * from here to {@link #ACTED_ON}.
+ */
+public final class NotActedOn {
+    private NotActedOn() {
+    }
+
+    /**
+     * One setting: where it lives in the dynamic configuration, when it counts as set, whether ignoring it is unsafe,
+     * and what happens instead.
+     */
+    record Entry(String key, Predicate<DynamicConfig> isSet, boolean unsafe, String consequence) {
+    }
+
+    /** Keys of the dynamic configuration this version acts on. */
+    static final Set<String> ACTED_ON = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
+            "primary_start_timeout", "master_start_timeout", "postgresql", "pause");
+
+    /** Keys of the dynamic configuration this version does not act on. */
+    static final List<Entry> DYNAMIC = List.of(
+            new Entry("synchronous_mode", d -> d.synchronousMode() != DynamicConfig.SynchronousMode.OFF, true,
+                    "replication stays asynchronous, so a failover can lose acknowledged commits"),
+            new Entry("synchronous_mode_strict", DynamicConfig::synchronousModeStrict, true,
+                    "the primary accepts commits without any synchronous standby"),
+            new Entry("synchronous_node_count", d -> d.raw().containsKey("synchronous_node_count"), false,
+                    "no standby is made synchronous"),
+            new Entry("maximum_lag_on_syncnode", d -> d.raw().containsKey("maximum_lag_on_syncnode"), false,
+                    "no synchronous standby is managed"),
+            new Entry("failsafe_mode", DynamicConfig::failsafeMode, true,
+                    "a DCS outage demotes the primary even when every member can still see it"),
+            new Entry("standby_cluster", d -> d.standbyCluster().isPresent(), true,
+                    "this cluster would run as an independent primary cluster instead of replicating from the "
+                            + "remote one"),
+            new Entry("slots", d -> !d.slots().isEmpty(), true,
+                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
+                            + "member's"),
+            new Entry("permanent_slots", d -> d.raw().containsKey("permanent_slots"), true,
+                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
+                            + "member's"),
+            new Entry("permanent_replication_slots", d -> d.raw().containsKey("permanent_replication_slots"), true,
+                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
+                            + "member's"),
+            new Entry("ignore_slots", d -> !d.ignoreSlots().isEmpty(), true,
+                    "the leader drops the inactive physical slots these patterns name"),
+            new Entry("check_timeline", DynamicConfig::checkTimeline, false,
+                    "a member on an older timeline may still race for the lock"),
+            new Entry("max_timelines_history", d -> d.maxTimelinesHistory() != 0, false,
+                    "the history key keeps every timeline"),
+            new Entry("primary_stop_timeout", d -> d.primaryStopTimeout() != 0, false,
+                    "a slow stop is not cut short"),
+            new Entry("master_stop_timeout", d -> d.raw().containsKey("master_stop_timeout"), false,
+                    "a slow stop is not cut short"),
+            new Entry("member_slots_ttl", d -> d.raw().containsKey("member_slots_ttl"), false,
+                    "slots of members that left are kept for 30 minutes"),
+            new Entry("primary_race_backoff", d -> d.raw().containsKey("primary_race_backoff"), false,
+                    "the leader race does not back off"));
+
+    /** Every problem of the dynamic configuration at {@code path} ({@code bootstrap.dcs}, or {@code config}). */
+    public static List<ConfigProblem> check(String path, DynamicConfig dynamic) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (Entry e : DYNAMIC) {
+            if (e.isSet().test(dynamic)) {
+                problems.add(problem(path.isEmpty() ? e.key() : path + "." + e.key(), e.unsafe(), e.consequence()));
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Every problem of a member's local configuration, its {@code bootstrap.dcs} included.
+     *
+     * @param tree the document the configuration was read from (what was written, not the defaults)
+     */
+    public static List<ConfigProblem> check(PghaConfig config, Map<String, Object> tree) {
+        List<ConfigProblem> problems = new ArrayList<>(check("bootstrap.dcs", config.bootstrap().dcs()));
+        switch (config.watchdog().mode()) {
+            case REQUIRED -> problems.add(problem("watchdog.mode", true,
+                    "no watchdog device is armed, so a frozen agent cannot be reset and its primary stays writable "
+                            + "(set watchdog.mode: off to run without one knowingly)"));
+            case AUTOMATIC -> {
+                if (tree.get("watchdog") instanceof Map<?, ?> w && w.containsKey("mode")) {
+                    problems.add(problem("watchdog.mode", false, "the agent runs without a watchdog"));
+                }
+            }
+            default -> {
+            }
+        }
+        for (String event : config.postgresql().callbacks().keySet()) {
+            problems.add(problem("postgresql.callbacks." + event, false, "the command is not run"));
+        }
+        if (config.tags().nosync()) {
+            problems.add(problem("tags.nosync", false, "there are no synchronous standbys to keep this member from"));
+        }
+        if (config.citus().isPresent()) {
+            problems.add(problem("citus", true, "the Citus coordinator and workers are not registered with each "
+                    + "other"));
+        }
+        return problems;
+    }
+
+    private static ConfigProblem problem(String path, boolean unsafe, String consequence) {
+        String text = "is set, but this version of pgha does not act on it: " + consequence;
+        return unsafe ? ConfigProblem.error(path, text) : ConfigProblem.warning(path, text);
+    }
+
+    /** The classification, for the test that keeps it complete. */
+    static Map<String, Boolean> classification() {
+        Map<String, Boolean> out = new java.util.TreeMap<>();
+        ACTED_ON.forEach(k -> out.put(k, true));
+        DYNAMIC.forEach(e -> out.put(e.key(), false));
+        return out;
+    }
+}

@@ -1,0 +1,88 @@
+package io.pgha.engine.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.spi.ConfigProblem;
+import io.pgha.spi.InvalidConfigException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Every setting is acted on or reported: never silently dropped. */
+class NotActedOnTest {
+    private static InvalidConfigException refused(String yaml) {
+        try {
+            new ConfigLoader(Map.of(), Set.of()).load(ConfigTestSupport.minimalWith(yaml));
+        } catch (InvalidConfigException e) {
+            return e;
+        }
+        throw new AssertionError("accepted:\n" + yaml);
+    }
+
+    private static List<ConfigProblem> warnings(String yaml) {
+        return new ConfigLoader(Map.of(), Set.of()).load(ConfigTestSupport.minimalWith(yaml)).warnings();
+    }
+
+    @Test
+    @DisplayName("every key of the dynamic configuration is classified as acted on or not, exactly once")
+    void classificationIsComplete() {
+        Set<String> classified = new TreeSet<>(NotActedOn.ACTED_ON);
+        for (NotActedOn.Entry e : NotActedOn.DYNAMIC) {
+            assertTrue(classified.add(e.key()), e.key() + " is classified twice");
+        }
+        assertEquals(new TreeSet<>(DynamicConfig.KEYS), classified,
+                "classify each new key of DynamicConfig.KEYS in NotActedOn (acted on, or reported)");
+    }
+
+    @Test
+    @DisplayName("settings whose absence would lose data or start a second primary refuse the configuration")
+    void unsafeSettingsAreErrors() {
+        for (String yaml : List.of(
+                "bootstrap: {dcs: {synchronous_mode: true}}\n",
+                "bootstrap: {dcs: {synchronous_mode_strict: true}}\n",
+                "bootstrap: {dcs: {failsafe_mode: true}}\n",
+                "bootstrap: {dcs: {standby_cluster: {host: 10.0.0.1, port: 5432}}}\n",
+                "bootstrap: {dcs: {slots: {keep: {type: physical}}}}\n",
+                "watchdog: {mode: required}\n")) {
+            InvalidConfigException e = refused(yaml);
+            assertTrue(e.problems().stream().anyMatch(p -> p.isError()
+                    && p.toString().contains("this version of pgha does not act on it")), yaml + " -> " + e.problems());
+        }
+    }
+
+    @Test
+    @DisplayName("settings pgha does not act on but whose absence is safe are warnings naming the key")
+    void otherSettingsAreWarnings() {
+        List<ConfigProblem> w = warnings("bootstrap: {dcs: {check_timeline: true, max_timelines_history: 5}}\n"
+                + "watchdog: {mode: automatic}\n");
+        List<String> text = new ArrayList<>();
+        w.forEach(p -> text.add(p.toString()));
+        for (String key : List.of("bootstrap.dcs.check_timeline", "bootstrap.dcs.max_timelines_history",
+                "watchdog.mode")) {
+            assertTrue(text.stream().anyMatch(t -> t.startsWith(key) && t.contains("does not act on it")),
+                    key + " in " + text);
+        }
+    }
+
+    @Test
+    @DisplayName("pause is acted on: it is not reported")
+    void pauseIsActedOn() {
+        assertTrue(warnings("bootstrap: {dcs: {pause: true}}\n").stream()
+                .noneMatch(p -> p.toString().contains("pause")));
+    }
+
+    @Test
+    @DisplayName("the DCS config key is checked with the same list at runtime")
+    void runtimeCheck() {
+        List<ConfigProblem> problems = NotActedOn.check("config",
+                DynamicConfig.from(Map.of("synchronous_mode", true), new ArrayList<>()));
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).isError());
+        assertTrue(problems.get(0).toString().startsWith("config.synchronous_mode"), problems.toString());
+    }
+}
