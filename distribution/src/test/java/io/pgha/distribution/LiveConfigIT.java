@@ -32,14 +32,14 @@ class LiveConfigIT {
             long postmaster = m.postmasterPid().orElseThrow();
             assertEquals(Optional.of("4MB"), m.queryValue("SHOW work_mem"));
 
-            Files.writeString(m.configFile(), "  parameters: {work_mem: 7MB, max_wal_senders: 13}\n",
+            Files.writeString(m.configFile(), "  parameters: {work_mem: 7MB, max_files_per_process: 900}\n",
                     StandardOpenOption.APPEND);
             m.sighup();
             assertTrue(Waits.poll(Waits.seconds(30), () -> m.queryValue("SHOW work_mem").equals(Optional.of("7MB"))),
                     "work_mem reloaded: " + m.agentLogTail(30));
             assertTrue(Waits.poll(Waits.seconds(30), () -> m.patroni()
                     .map(p -> Boolean.TRUE.equals(p.get("pending_restart"))).orElse(false)),
-                    "max_wal_senders needs a restart: " + m.patroni());
+                    "max_files_per_process needs a restart: " + m.patroni());
             assertTrue(Procs.alive(agentPid), "the agent still runs");
             assertEquals(Optional.of(postmaster), m.postmasterPid(), "PostgreSQL was not restarted");
 
