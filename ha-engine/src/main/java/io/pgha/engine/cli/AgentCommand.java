@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@code pgha agent <config>}: runs one member from a Patroni-format configuration, in the foreground, until SIGTERM
  * or SIGINT — exactly as Patroni is run under systemd.
  */
-@Command(name = "agent", description = {"Run one cluster member from a Patroni-format configuration file (or directory).",
+@Command(mixinStandardHelpOptions = true, name = "agent", description = {"Run one cluster member from a Patroni-format configuration file (or directory).",
         "Without a path, PATRONI_CONFIGURATION or the PATRONI_* environment variables are used.",
         "Stops gracefully on SIGTERM/SIGINT: PostgreSQL is shut down cleanly and a leader releases its lock.",
         "SIGHUP re-reads the configuration and reloads PostgreSQL; it never stops anything."})

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * etcd given with {@code --dcs etcd}); prints the cluster once the leader runs and every replica streams; stops
  * everything on Ctrl-C (SIGINT) or SIGTERM, keeping the data for the next run unless {@code --clean}.
  */
-@Command(name = "demo", description = {
+@Command(mixinStandardHelpOptions = true, name = "demo", description = {
         "Start a demo cluster on this machine: N members on 127.0.0.1, each with its own data directory and ports.",
         "The DCS is ZooKeeper, one quorum peer embedded in each member: nothing else to set up.",
         "Prints the cluster once the leader runs and every replica streams, then runs until Ctrl-C or SIGTERM,"

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code pgha plugins}: every provider the engine would load, one per line — kind, name, plugin, plugin version,
  * SPI version, jar (relative to the plugins directory). Exit 1, with the reason, when loading would be refused.
  */
-@Command(name = "plugins", description = "List the providers found on the class path and in the plugins directory.")
+@Command(mixinStandardHelpOptions = true, name = "plugins", description = "List the providers found on the class path and in the plugins directory.")
 public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code --plugins-dir}, shared by every command that loads plugins. */

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@code pgha validate [<file-or-dir>]}: loads a Patroni-format configuration as the agent would (environment
  * included) and reports every problem. Exit code 0 when it is usable (warnings go to stderr), 1 otherwise.
  */
-@Command(name = "validate", description = {
+@Command(mixinStandardHelpOptions = true, name = "validate", description = {
         "Check a Patroni-format configuration file, or a directory of *.yml/*.yaml files merged in name order.",
         "Without a path, PATRONI_CONFIGURATION or the PATRONI_* environment variables are checked.",
         "Exit code 0 when the configuration is usable (warnings are printed to stderr), 1 when it is not."})

@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code pgha version}: the engine's version, the SPI version it implements and the Patroni version it follows. */
-@Command(name = "version", description = "Print pgha's version, its SPI version and the Patroni version it is compatible with.")
+@Command(mixinStandardHelpOptions = true, name = "version", description = "Print pgha's version, its SPI version and the Patroni version it is compatible with.")
 public final class VersionCommand implements Callable<Integer> {
 
     @Spec

@@ -134,6 +134,10 @@ final class YamlSource {
     }
 
     static String describe(JsonProcessingException e) {
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked
+                && marked.getProblemMark() != null) {
+            return describe(marked);
+        }
         String msg = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
         // snakeyaml's messages span several lines with a caret diagram; keep the sentences only
         List<String> kept = new ArrayList<>();
@@ -153,6 +157,28 @@ final class YamlSource {
         JsonLocation loc = e.getLocation();
         return (kept.isEmpty() ? msg.trim() : String.join(": ", kept))
                 + (loc != null && loc.getLineNr() > 0 ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "");
+    }
+
+    /**
+     * Both places a YAML error has: where the broken construct starts (an unclosed bracket, a mapping) and where the
+     * parser gave up, which is often lines later.
+     */
+    private static String describe(org.yaml.snakeyaml.error.MarkedYAMLException e) {
+        var problem = e.getProblemMark();
+        var context = e.getContextMark();
+        StringBuilder b = new StringBuilder();
+        if (e.getContext() != null) {
+            b.append(e.getContext());
+            if (context != null) {
+                b.append(" (which starts at line ").append(context.getLine() + 1).append(", column ")
+                        .append(context.getColumn() + 1).append(")");
+            }
+            b.append(": ");
+        }
+        b.append(e.getProblem() == null ? "invalid YAML" : e.getProblem());
+        b.append(" (line ").append(problem.getLine() + 1).append(", column ").append(problem.getColumn() + 1)
+                .append(")");
+        return b.toString();
     }
 
     private static String reason(IOException e) {

@@ -106,6 +106,15 @@ class ConfigLoaderTest {
         }
 
         @Test
+        @DisplayName("a YAML error names the line where the broken construct starts, not only where parsing failed")
+        void yamlErrorNamesWhereTheConstructStarts() throws IOException {
+            Path p = write("unclosed.yml", "scope: a\nname: b\npostgresql:\n  parameters: {work_mem: [1,\n"
+                    + "  data_dir: /x\netcd3: {hosts: h:1}\n");
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> noEnv.load(Optional.of(p)));
+            assertMentions(documentError(e), "starts at line 4", "(line 6");
+        }
+
+        @Test
         @DisplayName("a document whose top level is not a mapping is an error naming the file")
         void notAMapping() throws IOException {
             Path p = write("list.yml", "- scope: a\n- name: b\n");

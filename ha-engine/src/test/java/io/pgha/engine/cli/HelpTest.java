@@ -1,0 +1,25 @@
+package io.pgha.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code --help} works on the command and on every subcommand, as an operator expects. */
+class HelpTest {
+
+    @ParameterizedTest(name = "pgha {0} --help")
+    @ValueSource(strings = {"", "version", "plugins", "validate", "agent", "demo"})
+    void helpEverywhere(String subcommand) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] args = subcommand.isEmpty() ? new String[] {"--help"} : new String[] {subcommand, "--help"};
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().startsWith("Usage: pgha" + (subcommand.isEmpty() ? "" : " " + subcommand)),
+                out.toString());
+    }
+}
