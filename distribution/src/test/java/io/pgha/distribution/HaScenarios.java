@@ -304,34 +304,55 @@ abstract class HaScenarios {
         }
     }
 
-    // ---------------------------------------------------------------- 2b. orphaned primary, rewound on rejoin
+    // ---------------------------------------------------------------- 2b. agent-only kill: the fencing supervisor
 
     @Test
     @Order(5)
-    void orphanedOldPrimaryIsRewoundWhenItsAgentReturns() throws Exception {
+    void agentOnlyKillIsFencedBySupervisorAndOrphanWithoutOneIsRewound() throws Exception {
         ClusterMember oldLeader = cluster.awaitHealthy(Waits.seconds(30));
         long postmaster = oldLeader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
+        assertTrue(oldLeader.fencerPid().isPresent(), "a fencing supervisor runs beside " + oldLeader);
 
+        // 1. kill -9 of the agent alone: its fencing supervisor stops the postmaster before the lock can expire
+        try (WritabilitySampler sampler = WritabilitySampler.start(cluster.members())) {
+            long start = System.nanoTime();
+            oldLeader.killAgent();
+            assertTrue(oldLeader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
+            assertTrue(Procs.awaitDeath(postmaster, Waits.seconds(TTL + 5)), "the supervisor fenced " + postmaster);
+            double fencedAfter = Waits.secondsSince(start);
+            ClusterMember newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(TTL + 30));
+            double promotedAfter = Waits.secondsSince(start);
+            sampler.stop();
+            sampler.assertNeverTwoWritable();
+            report("agent-only kill of %s: its fencing supervisor stopped PostgreSQL after %s, %s promoted after %s; "
+                    + "never two writable (%s)", oldLeader, Waits.fmt(fencedAfter), newLeader,
+                    Waits.fmt(promotedAfter), sampler.summary());
+        }
+        oldLeader.start();
+        cluster.awaitStreaming(oldLeader, Waits.seconds(120));
+
+        // 2. kill -9 of an agent AND its supervisor: the double fault nothing on the host can cover. The orphaned
+        // postmaster keeps running; the sampler must see the split brain (a self-check of the harness), and the old
+        // primary rejoins through pg_rewind once an agent returns.
+        ClusterMember leader = cluster.awaitHealthy(Waits.seconds(60));
+        long orphan = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
         long start = System.nanoTime();
-        oldLeader.killAgent();
-        assertTrue(oldLeader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
-        ClusterMember newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(TTL + 30));
-        report("agent-only kill of %s: %s promoted after %s", oldLeader, newLeader,
+        leader.killFencer();
+        leader.killAgent();
+        assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
+        ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(TTL + 30));
+        report("agent and supervisor kill of %s: %s promoted after %s", leader, newLeader,
                 Waits.fmt(Waits.secondsSince(start)));
-        ClusterMember third = cluster.others(oldLeader).stream().filter(m -> m != newLeader).findFirst().orElseThrow();
+        ClusterMember third = cluster.others(leader).stream().filter(m -> m != newLeader).findFirst().orElseThrow();
         Waits.awaitTrue(third + " streams from the new leader " + newLeader, Waits.seconds(60),
                 () -> newLeader.queryValue("SELECT count(*) FROM pg_stat_replication WHERE application_name = ? "
                         + "AND state = 'streaming'", third.name()).filter("1"::equals).isPresent(),
                 () -> TestCluster.summary(cluster.clusterView()));
-
-        // The known window this scenario documents: once its agent is gone, nothing fences the old postmaster.
-        assertTrue(Procs.alive(postmaster), "the orphaned postmaster " + postmaster + " should still run");
+        assertTrue(Procs.alive(orphan), "the orphaned postmaster " + orphan + " should still run");
         String isolated = "isolated-" + UUID.randomUUID();
-        oldLeader.execute("INSERT INTO " + ROWS + " (marker) VALUES (?)", isolated);
+        leader.execute("INSERT INTO " + ROWS + " (marker) VALUES (?)", isolated);
         assertEquals(Optional.of(0L), rowCount(newLeader, isolated), "the isolated write must not reach the new leader");
 
-        // Self-check of the harness: in this deliberate split brain the sampler must see two writable members,
-        // which shows that the other scenarios' assertNeverTwoWritable() would catch a real one.
         try (WritabilitySampler sampler = WritabilitySampler.start(cluster.members())) {
             Waits.awaitTrue("the writability sampler sees both the orphaned and the new primary accept writes",
                     Waits.seconds(15), () -> sampler.rounds().stream().anyMatch(r -> r.accepted().size() > 1),
@@ -347,23 +368,23 @@ abstract class HaScenarios {
             report("sampler self-check: the split brain was detected (%s)", sampler.summary());
         }
 
-        Procs.signal(postmaster, Procs.Sig.KILL);
-        assertTrue(Procs.awaitDeath(postmaster, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
-        long mark = oldLeader.logSize();
+        Procs.signal(orphan, Procs.Sig.KILL);
+        assertTrue(Procs.awaitDeath(orphan, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
+        long mark = leader.logSize();
         long restart = System.nanoTime();
-        oldLeader.start();
-        cluster.awaitStreaming(oldLeader, Waits.seconds(120));
+        leader.start();
+        cluster.awaitStreaming(leader, Waits.seconds(120));
         double rejoined = Waits.secondsSince(restart);
-        String log = oldLeader.logSince(mark);
-        report("orphaned old primary %s rejoined as a streaming replica %s after its agent restarted", oldLeader,
+        String log = leader.logSince(mark);
+        report("orphaned old primary %s rejoined as a streaming replica %s after its agent restarted", leader,
                 Waits.fmt(rejoined));
-        assertTrue(log.contains("pg_rewind"), oldLeader + " diverged (it committed a row the new leader does not have) "
+        assertTrue(log.contains("pg_rewind"), leader + " diverged (it committed a row the new leader does not have) "
                 + "and must rejoin through pg_rewind; its log since the restart:\n" + tailOf(log, 60));
 
         String after = "after-rewind-" + UUID.randomUUID();
         newLeader.execute("INSERT INTO " + ROWS + " (marker) VALUES (?)", after);
-        awaitRowCount(oldLeader, after, 1, Waits.seconds(30));
-        assertEquals(Optional.of(0L), rowCount(oldLeader, isolated), "pg_rewind must have discarded the isolated write");
+        awaitRowCount(leader, after, 1, Waits.seconds(30));
+        assertEquals(Optional.of(0L), rowCount(leader, isolated), "pg_rewind must have discarded the isolated write");
         assertEquals(Optional.of(0L), rowCount(newLeader, isolated), "the isolated write must not be on the new leader");
     }
 
@@ -371,38 +392,35 @@ abstract class HaScenarios {
 
     @Test
     @Order(6)
-    void frozenLeaderAgentIsReplacedAndDemotesItselfOnResume() throws Exception {
+    void frozenLeaderAgentIsFencedReplacedAndRejoinsOnResume() throws Exception {
         ClusterMember oldLeader = cluster.awaitHealthy(Waits.seconds(30));
-        long start = System.nanoTime();
-        oldLeader.sigstop();
-        // (if this fails, the next scenario's restoreHealth continues the frozen agent)
-        ClusterMember newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(TTL + 15));
-        double takeover = Waits.secondsSince(start);
-
-        // Documented limitation, reported rather than asserted: a frozen agent cannot fence its PostgreSQL, so the
-        // old primary may still accept writes now that another member leads.
-        boolean writableWhileFrozen = oldLeader.tryExecute("INSERT INTO " + ROWS + " (marker) VALUES (?)",
-                "while-frozen-" + UUID.randomUUID());
-        report("frozen agent on %s: its PostgreSQL %s a write while %s already led (the window a frozen agent "
-                + "cannot close)", oldLeader, writableWhileFrozen ? "still accepted" : "refused", newLeader);
+        ClusterMember newLeader;
+        double takeover;
+        try (WritabilitySampler sampler = WritabilitySampler.start(cluster.members())) {
+            long start = System.nanoTime();
+            oldLeader.sigstop();
+            // (if this fails, the next scenario's restoreHealth continues the frozen agent)
+            newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(TTL + 15));
+            takeover = Waits.secondsSince(start);
+            sampler.stop();
+            // the frozen agent cannot fence, but its supervisor, a separate process, did
+            sampler.assertNeverTwoWritable();
+            assertTrue(!oldLeader.tryExecute("INSERT INTO " + ROWS + " (marker) VALUES (?)",
+                    "while-frozen-" + UUID.randomUUID()), oldLeader + " refuses writes while its agent is frozen");
+            report("frozen agent on %s: its supervisor fenced PostgreSQL and %s took over after %s; never two "
+                    + "writable (%s)", oldLeader, newLeader, Waits.fmt(takeover), sampler.summary());
+        }
 
         long resumed = System.nanoTime();
         oldLeader.sigcont();
-        String probe = "frozen-probe-" + UUID.randomUUID();
-        Waits.awaitTrue(oldLeader + " stops accepting writes after SIGCONT", Waits.seconds(LOOP_WAIT + 8),
-                () -> !oldLeader.tryExecute("INSERT INTO " + ROWS + " (marker) VALUES (?) ON CONFLICT DO NOTHING", probe),
-                () -> "still writable; /patroni " + oldLeader.patroni().orElse(Map.of()));
-        double refusedAfter = Waits.secondsSince(resumed);
         Waits.awaitTrue(oldLeader + "'s /patroni role is no longer primary", Waits.seconds(LOOP_WAIT + 8),
                 () -> oldLeader.role().filter(r -> !r.equals("primary")).isPresent(),
                 () -> "/patroni " + oldLeader.patroni().orElse(Map.of()));
         double roleAfter = Waits.secondsSince(resumed);
         cluster.awaitStreaming(oldLeader, Waits.seconds(120));
         double streamingAfter = Waits.secondsSince(resumed);
-        report("frozen agent on %s: %s took over after %s (bound ttl + 15 s); after SIGCONT the old leader refused "
-                + "writes after %s, /patroni role %s after %s, streaming after %s", oldLeader, newLeader,
-                Waits.fmt(takeover), Waits.fmt(refusedAfter), oldLeader.role().orElse("?"), Waits.fmt(roleAfter),
-                Waits.fmt(streamingAfter));
+        report("frozen agent on %s: after SIGCONT its /patroni role was %s after %s, streaming after %s", oldLeader,
+                oldLeader.role().orElse("?"), Waits.fmt(roleAfter), Waits.fmt(streamingAfter));
     }
 
     // ---------------------------------------------------------------- 5. DCS outage

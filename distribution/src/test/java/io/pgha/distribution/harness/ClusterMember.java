@@ -156,6 +156,24 @@ public final class ClusterMember {
         }
     }
 
+    /** The fencing supervisor's process id, when one runs for this member. */
+    public Optional<Long> fencerPid() {
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readString(stateDir().resolve("fencer/fencer.pid")).trim());
+            return Procs.alive(pid) ? Optional.of(pid) : Optional.empty();
+        } catch (java.io.IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** SIGKILL of the fencing supervisor: with the agent gone too, nothing fences this member's PostgreSQL. */
+    public void killFencer() {
+        fencerPid().ifPresent(pid -> {
+            Procs.signal(pid, Procs.Sig.KILL);
+            Procs.awaitDeath(pid, Duration.ofSeconds(10));
+        });
+    }
+
     /** SIGHUP: the agent re-reads its configuration file and reloads PostgreSQL; it must not stop. */
     public synchronized void sighup() {
         Procs.signal(agentPid(), Procs.Sig.HUP);

@@ -2,6 +2,7 @@ package io.pgha.engine.agent;
 
 import io.pgha.engine.Versions;
 import io.pgha.engine.config.DynamicConfig;
+import io.pgha.engine.config.FencingConfig;
 import io.pgha.engine.config.LoadedConfig;
 import io.pgha.engine.config.PghaConfig;
 import io.pgha.engine.ha.Ha;
@@ -106,7 +107,7 @@ public final class Agent implements AutoCloseable {
         PostgresDatabase database = PostgresDatabase.create(config, loaded.tree(), dynamic::get, plugins, stateRoot,
                 environment);
         EngineContext context = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot,
-                dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings());
+                dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings(config.fenced()));
         DcsClient dcs = dcsProvider.contextual(DcsClient.class, dcsProvider.call(p -> p.open(config.dcs().section(), context)));
         try {
             refuseDuplicateMember(config, dcs);
@@ -116,7 +117,9 @@ public final class Agent implements AutoCloseable {
                     "postgres://" + config.postgresql().memberConnectAddress() + "/postgres",
                     config.restapi().apiUrl(), config.tags().asMemberTags());
             HaClock clock = HaClock.system();
-            LeaseGuard guard = new LeaseGuard(database, clock);
+            io.pgha.engine.ha.ExternalFence fence = config.fencing().supervisor() == FencingConfig.Supervisor.REQUIRED
+                    ? FencingSupervisor.start(stateRoot) : io.pgha.engine.ha.ExternalFence.NONE;
+            LeaseGuard guard = new LeaseGuard(database, clock, fence);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
             AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
             java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
@@ -154,7 +157,7 @@ public final class Agent implements AutoCloseable {
             DynamicConfig d = DynamicConfig.from(c.data(), problems);
             if (!current.get().raw().equals(d.raw())) {
                 problems.forEach(p -> LOG.warn("dynamic configuration in the DCS: {}", p));
-                d.timingAdjustment().ifPresent(LOG::warn);
+                d.timingAdjustment(config.fenced()).ifPresent(LOG::warn);
                 for (ConfigProblem p : io.pgha.engine.config.NotActedOn.check("config", d)) {
                     if (p.isError()) {
                         LOG.error("dynamic configuration in the DCS: {}", p);
@@ -166,7 +169,7 @@ public final class Agent implements AutoCloseable {
             return d;
         }).orElse(config.bootstrap().dcs());
         current.set(dyn);
-        return new HaPolicy(dyn.adjustedTimings(), dyn.maximumLagOnFailover(),
+        return new HaPolicy(dyn.adjustedTimings(config.fenced()), dyn.maximumLagOnFailover(),
                 Duration.ofSeconds(dyn.primaryStartTimeout()), dyn.postgresql().useSlots(),
                 dyn.usePgRewind(config.postgresql()), config.postgresql().removeDataDirectoryOnRewindFailure(),
                 config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
@@ -295,6 +298,10 @@ public final class Agent implements AutoCloseable {
         try {
             loop.stop(Duration.ofSeconds(60));
             LOG.info(ha.shutdown());
+            if (guard.state() != LeaseGuard.State.ARMED && guard.external() instanceof FencingSupervisor f) {
+                // nothing left to guard: PostgreSQL stopped cleanly, or the cluster is paused for maintenance
+                f.close();
+            }
         } catch (RuntimeException e) {
             LOG.error("error while shutting down: {}", e.getMessage(), e);
         } finally {

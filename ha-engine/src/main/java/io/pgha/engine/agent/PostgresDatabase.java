@@ -114,7 +114,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
         }
         PostgresInstance pg = new PostgresInstance(b.build(), runner);
         EngineContext ctx = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot, "postgres",
-                runner, config.bootstrap().dcs().adjustedTimings());
+                runner, config.bootstrap().dcs().adjustedTimings(config.fenced()));
         return new PostgresDatabase(config, tree, dynamic, plugins, runner, pg, ctx);
     }
 
@@ -303,6 +303,11 @@ final class PostgresDatabase implements Database, AutoCloseable {
     @Override
     public void fence() {
         pg.fence();
+    }
+
+    @Override
+    public Optional<Long> postmasterPid() {
+        return pg.adoptRunning().map(io.pgha.engine.postgres.Postmaster::pid);
     }
 
     @Override

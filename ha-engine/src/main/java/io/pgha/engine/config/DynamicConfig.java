@@ -53,7 +53,14 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         Map<String, PermanentSlot> slots, List<IgnoreSlot> ignoreSlots, Optional<StandbyCluster> standbyCluster,
         Postgresql postgresql, Map<String, Object> raw) {
 
+    /** The smallest ttl without a fencing supervisor (Patroni's minimum). */
     public static final int MIN_TTL = 20;
+    /**
+     * The smallest ttl at all, for members whose fencing supervisor stops PostgreSQL when the lease runs out even if
+     * the agent cannot: with {@code loop_wait} 2 and {@code retry_timeout} 3 it still leaves room for a refresh at
+     * the slowest DCS the loop tolerates (see the README's timing rule).
+     */
+    public static final int MIN_TTL_FENCED = 8;
     public static final int MIN_LOOP_WAIT = 1;
     public static final int MIN_RETRY_TIMEOUT = 3;
 
@@ -195,33 +202,48 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         return read(new ConfigSection(path, tree), problems, true);
     }
 
-    /**
-     * The DCS timings to run with, after Patroni's automatic adjustment: if even {@code 1 + 2 * retry_timeout}
-     * exceeds {@code ttl}, {@code loop_wait} becomes 1 and {@code retry_timeout} {@code (ttl - 1) / 2}; else if
-     * {@code loop_wait + 2 * retry_timeout} exceeds {@code ttl}, {@code loop_wait} becomes
-     * {@code ttl - 2 * retry_timeout}. Values are already at least their minimums.
-     */
+    /** {@link #adjustedTimings(boolean)} for a member without a fencing supervisor. */
     public DcsTimings adjustedTimings() {
+        return adjustedTimings(false);
+    }
+
+    /**
+     * The DCS timings to run with: a {@code ttl} below {@link #MIN_TTL} is raised to it unless the member is
+     * {@code fenced} (its fencing supervisor runs); then Patroni's automatic adjustment: if even
+     * {@code 1 + 2 * retry_timeout} exceeds {@code ttl}, {@code loop_wait} becomes 1 and {@code retry_timeout}
+     * {@code (ttl - 1) / 2}; else if {@code loop_wait + 2 * retry_timeout} exceeds {@code ttl}, {@code loop_wait}
+     * becomes {@code ttl - 2 * retry_timeout}. Values are already at least their minimums.
+     */
+    public DcsTimings adjustedTimings(boolean fenced) {
+        int effectiveTtl = fenced ? ttl : Math.max(ttl, MIN_TTL);
         int loop = loopWait;
         int retry = retryTimeout;
-        if (MIN_LOOP_WAIT + 2 * retry > ttl) {
+        if (MIN_LOOP_WAIT + 2 * retry > effectiveTtl) {
             loop = MIN_LOOP_WAIT;
-            retry = (ttl - MIN_LOOP_WAIT) / 2;
-        } else if (loop + 2 * retry > ttl) {
-            loop = ttl - 2 * retry;
+            retry = (effectiveTtl - MIN_LOOP_WAIT) / 2;
+        } else if (loop + 2 * retry > effectiveTtl) {
+            loop = effectiveTtl - 2 * retry;
         }
-        return new DcsTimings(Duration.ofSeconds(ttl), Duration.ofSeconds(loop), Duration.ofSeconds(retry));
+        return new DcsTimings(Duration.ofSeconds(effectiveTtl), Duration.ofSeconds(loop), Duration.ofSeconds(retry));
     }
 
     /** A log line describing what {@link #adjustedTimings()} changed, empty when nothing. */
     public Optional<String> timingAdjustment() {
-        DcsTimings t = adjustedTimings();
+        return timingAdjustment(false);
+    }
+
+    /** A log line describing what {@link #adjustedTimings(boolean)} changed, empty when nothing. */
+    public Optional<String> timingAdjustment(boolean fenced) {
+        DcsTimings t = adjustedTimings(fenced);
+        String raised = t.ttl().getSeconds() == ttl ? "" : "ttl " + ttl + " is below " + MIN_TTL + ", the minimum "
+                + "without a fencing supervisor; running with ttl " + t.ttl().getSeconds() + ". ";
         if (t.loopWait().getSeconds() == loopWait && t.retryTimeout().getSeconds() == retryTimeout) {
-            return Optional.empty();
+            return raised.isEmpty() ? Optional.empty() : Optional.of(raised.trim());
         }
-        return Optional.of("ttl " + ttl + " is less than loop_wait " + loopWait + " + 2 * retry_timeout " + retryTimeout
-                + " = " + (loopWait + 2 * retryTimeout) + "; running with loop_wait " + t.loopWait().getSeconds()
-                + " and retry_timeout " + t.retryTimeout().getSeconds());
+        return Optional.of(raised + "ttl " + t.ttl().getSeconds() + " is less than loop_wait " + loopWait
+                + " + 2 * retry_timeout " + retryTimeout + " = " + (loopWait + 2 * retryTimeout)
+                + "; running with loop_wait " + t.loopWait().getSeconds() + " and retry_timeout "
+                + t.retryTimeout().getSeconds());
     }
 
     /** The effective {@code use_pg_rewind}: the local setting when present, else this one. */
@@ -240,7 +262,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
                 problems.add(ConfigProblem.warning(s.pathOf(key), "unknown key of the dynamic configuration, ignored"));
             }
         }
-        int ttl = timing(s, "ttl", 30, MIN_TTL, strict, problems);
+        int ttl = timing(s, "ttl", 30, MIN_TTL_FENCED, strict, problems);
         int loopWait = timing(s, "loop_wait", 10, MIN_LOOP_WAIT, strict, problems);
         int retryTimeout = timing(s, "retry_timeout", 10, MIN_RETRY_TIMEOUT, strict, problems);
         if (loopWait + 2 * retryTimeout > ttl) {

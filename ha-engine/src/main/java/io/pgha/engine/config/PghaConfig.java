@@ -29,10 +29,17 @@ import java.util.TreeSet;
  * @param dcs the DCS section
  * @param citus the {@code citus} section, when present
  * @param threadPoolSize the {@code thread_pool_size}, when set
+ * @param fencing the fencing supervisor outside the agent (pgha's own section)
  */
 public record PghaConfig(String scope, String namespace, String name, RestApiConfig restapi, CtlConfig ctl,
         LogConfig log, BootstrapConfig bootstrap, PostgresqlConfig postgresql, WatchdogConfig watchdog,
-        TagsConfig tags, DcsSelection dcs, Optional<ConfigSection> citus, Optional<Integer> threadPoolSize) {
+        TagsConfig tags, DcsSelection dcs, Optional<ConfigSection> citus, Optional<Integer> threadPoolSize,
+        FencingConfig fencing) {
+
+    /** Whether this member runs a fencing supervisor, which allows a ttl below Patroni's minimum. */
+    public boolean fenced() {
+        return fencing.supervisor() == FencingConfig.Supervisor.REQUIRED;
+    }
 
     /** The DCS sections pgha knows without plugins (each needs its provider installed to be used). */
     public static final Set<String> BUILT_IN_DCS = Set.of("etcd", "etcd3", "consul", "zookeeper", "exhibitor",
@@ -42,7 +49,7 @@ public record PghaConfig(String scope, String namespace, String name, RestApiCon
     static final String SYNC_PLACEHOLDER = "__patroni_strict_sync_replica_placeholder__";
 
     static final Set<String> KEYS = Set.of("name", "scope", "namespace", "log", "restapi", "ctl", "bootstrap", "citus",
-            "postgresql", "watchdog", "tags", "thread_pool_size", "thread_stack_size");
+            "postgresql", "watchdog", "tags", "thread_pool_size", "thread_stack_size", "fencing");
 
     public PghaConfig {
         Objects.requireNonNull(scope, "scope is null");
@@ -58,6 +65,7 @@ public record PghaConfig(String scope, String namespace, String name, RestApiCon
         Objects.requireNonNull(dcs, "dcs is null");
         Objects.requireNonNull(citus, "citus is null");
         Objects.requireNonNull(threadPoolSize, "threadPoolSize is null");
+        Objects.requireNonNull(fencing, "fencing is null");
     }
 
     /** Where this cluster's keys live, e.g. {@code /service/batman/}. */
@@ -118,9 +126,17 @@ public record PghaConfig(String scope, String namespace, String name, RestApiCon
             pool = Optional.empty();
         }
 
+        FencingConfig fencing = FencingConfig.read(root, problems);
+        if (fencing.supervisor() == FencingConfig.Supervisor.OFF && bootstrap.dcs().ttl() < DynamicConfig.MIN_TTL) {
+            String text = "got " + bootstrap.dcs().ttl() + ": a ttl below " + DynamicConfig.MIN_TTL + " needs the fencing "
+                    + "supervisor, and fencing.supervisor is off";
+            problems.add(strictTimings ? ConfigProblem.error("bootstrap.dcs.ttl", text + " (raise ttl or turn the "
+                    + "supervisor on)") : ConfigProblem.warning("bootstrap.dcs.ttl", text + "; " + DynamicConfig.MIN_TTL
+                    + " is used"));
+        }
         return new PghaConfig(scope, namespace, name, RestApiConfig.read(root, problems), CtlConfig.read(root, problems),
                 LogConfig.read(root, problems), bootstrap, postgresql, WatchdogConfig.read(root, problems),
-                TagsConfig.read(root, problems), dcs, citus, pool.map(Long::intValue));
+                TagsConfig.read(root, problems), dcs, citus, pool.map(Long::intValue), fencing);
     }
 
     private static String required(ConfigSection root, String key, String what, List<ConfigProblem> problems) {

@@ -95,6 +95,11 @@ public interface Database {
      */
     Divergence divergence(Upstream upstream, long timeline, long replayedLsn);
 
+    /** The running postmaster's process id, for a fencing process outside the agent. */
+    default java.util.Optional<Long> postmasterPid() {
+        return java.util.Optional.empty();
+    }
+
     /** Empties the data directory, for re-creating a replica. */
     void removeDataDirectory();
 

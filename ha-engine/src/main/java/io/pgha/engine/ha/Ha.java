@@ -393,6 +393,12 @@ public final class Ha {
             }
             return "following a different leader because i am not the healthiest node (" + unhealthy.get() + ")";
         }
+        if (!guard.external().ready()) {
+            if (mayBeWritable(pg)) {
+                return demoteNow(StopMode.IMMEDIATE, "demoting self because the fencing supervisor is not running");
+            }
+            return "not promoting self because the fencing supervisor is not running";
+        }
         if (!lease.acquire()) {
             if (mayBeWritable(pg)) {
                 return demoteNow(StopMode.IMMEDIATE, "demoted self after trying and failing to obtain lock");
@@ -414,6 +420,14 @@ public final class Ha {
             }
             lease.released();
             return "not promoting because failed to update leader lock in DCS";
+        }
+        if (!guard.external().ready()) {
+            dcs.releaseLeader();
+            if (mayBeWritable(pg)) {
+                return demoteNow(StopMode.IMMEDIATE, "demoting self because the fencing supervisor is not running");
+            }
+            lease.released();
+            return "released the leader lock because the fencing supervisor is not running";
         }
         if (pg.isRunningReplica()) {
             return promote(cluster, pg, "promoted self to leader because I had the session lock");
@@ -1080,6 +1094,8 @@ public final class Ha {
      */
     public String shutdown() {
         if (policy.paused()) {
+            // maintenance is what pause is for (an agent upgrade, say): nothing fences the primary meanwhile
+            lease.released();
             return "PAUSE: left PostgreSQL running and the leader lock in place (the cluster is paused)";
         }
         boolean leading = false;

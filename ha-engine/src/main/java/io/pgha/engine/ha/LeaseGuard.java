@@ -29,8 +29,12 @@ public final class LeaseGuard implements AutoCloseable {
         FENCED
     }
 
+    /** How long after the guard's own deadline the outside fence acts: the agent, if alive, goes first. */
+    static final java.time.Duration EXTERNAL_DELAY = java.time.Duration.ofMillis(300);
+
     private final Database database;
     private final HaClock clock;
+    private final ExternalFence external;
     private final Object lock = new Object();
     private State state = State.DISARMED;
     private long fenceAt;
@@ -38,8 +42,19 @@ public final class LeaseGuard implements AutoCloseable {
     private long fences;
 
     public LeaseGuard(Database database, HaClock clock) {
+        this(database, clock, ExternalFence.NONE);
+    }
+
+    /** A guard that also arms {@code external}, which fences even when this JVM cannot. */
+    public LeaseGuard(Database database, HaClock clock, ExternalFence external) {
         this.database = database;
         this.clock = clock;
+        this.external = external;
+    }
+
+    /** The fence outside the agent. */
+    public ExternalFence external() {
+        return external;
     }
 
     /**
@@ -54,6 +69,7 @@ public final class LeaseGuard implements AutoCloseable {
             fenceAt = deadline;
             timer = clock.schedule(deadline, () -> fire(deadline));
         }
+        external.arm(deadline + EXTERNAL_DELAY.toNanos(), database.postmasterPid());
     }
 
     /**
@@ -61,12 +77,17 @@ public final class LeaseGuard implements AutoCloseable {
      * guard. Keeps a {@link State#FENCED} state visible until the next renewal.
      */
     public void released() {
+        boolean wasArmed;
         synchronized (lock) {
             cancelTimer();
-            if (state == State.ARMED) {
+            wasArmed = state == State.ARMED;
+            if (wasArmed) {
                 state = State.DISARMED;
             }
             fenceAt = 0;
+        }
+        if (wasArmed) {
+            external.disarm();
         }
     }
 

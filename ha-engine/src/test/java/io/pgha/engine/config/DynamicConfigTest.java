@@ -53,11 +53,22 @@ class DynamicConfigTest {
     void runtimeMinimums() {
         List<ConfigProblem> problems = new ArrayList<>();
         DynamicConfig d = runtime("ttl: 5\nloop_wait: 0\nretry_timeout: 1\n", problems);
-        assertEquals(20, d.ttl());
+        assertEquals(DynamicConfig.MIN_TTL_FENCED, d.ttl());
         assertEquals(1, d.loopWait());
         assertEquals(3, d.retryTimeout());
         assertTrue(problems.stream().noneMatch(ConfigProblem::isError), () -> ConfigTestSupport.describe(problems));
-        assertMentions(warningAt(problems, "ttl"), "got 5", "20 is used");
+        assertMentions(warningAt(problems, "ttl"), "got 5", DynamicConfig.MIN_TTL_FENCED + " is used");
+    }
+
+    @Test
+    @DisplayName("a ttl below Patroni's 20 runs as is with a fencing supervisor, and is raised to 20 without one")
+    void shortTtlNeedsFencing() {
+        DynamicConfig d = runtime("ttl: 10\nloop_wait: 2\nretry_timeout: 3\n", new ArrayList<>());
+        assertEquals(new DcsTimings(Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(3)),
+                d.adjustedTimings(true));
+        assertEquals(Optional.empty(), d.timingAdjustment(true));
+        assertEquals(Duration.ofSeconds(20), d.adjustedTimings(false).ttl());
+        assertTrue(d.timingAdjustment(false).orElseThrow().contains("without a fencing supervisor"));
     }
 
     @Test

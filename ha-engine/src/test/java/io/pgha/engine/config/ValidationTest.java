@@ -76,11 +76,20 @@ class ValidationTest {
     @Test
     @DisplayName("timings below their minimum are errors in a file")
     void minimums() {
-        List<ConfigProblem> p = problems(minimalWith("bootstrap:\n  dcs:\n    loop_wait: 0\n    ttl: 10\n"
+        List<ConfigProblem> p = problems(minimalWith("bootstrap:\n  dcs:\n    loop_wait: 0\n    ttl: 5\n"
                 + "    retry_timeout: 2\n"));
         assertMentions(errorAt(p, "bootstrap.dcs.loop_wait"), "got 0", "at least 1");
-        assertMentions(errorAt(p, "bootstrap.dcs.ttl"), "got 10", "at least 20");
+        assertMentions(errorAt(p, "bootstrap.dcs.ttl"), "got 5", "at least " + DynamicConfig.MIN_TTL_FENCED);
         assertMentions(errorAt(p, "bootstrap.dcs.retry_timeout"), "got 2", "at least 3");
+    }
+
+    @Test
+    @DisplayName("a ttl below 20 is valid with the fencing supervisor (the default) and an error without it")
+    void shortTtlNeedsTheSupervisor() {
+        String timings = "bootstrap:\n  dcs:\n    ttl: 10\n    loop_wait: 2\n    retry_timeout: 3\n";
+        assertEquals(10, ConfigTestSupport.load(minimalWith(timings)).config().bootstrap().dcs().ttl());
+        List<ConfigProblem> p = problems(minimalWith(timings + "fencing:\n  supervisor: off\n"));
+        assertMentions(errorAt(p, "bootstrap.dcs.ttl"), "got 10", "fencing supervisor");
     }
 
     @Test
