@@ -423,10 +423,40 @@ abstract class HaScenarios {
                 oldLeader.role().orElse("?"), Waits.fmt(roleAfter), Waits.fmt(streamingAfter));
     }
 
-    // ---------------------------------------------------------------- 5. DCS outage
+    // ---------------------------------------------------------------- 4b. frozen DCS
 
     @Test
     @Order(7)
+    void frozenDcsFencesThePrimaryAndNobodyElseWrites() throws Exception {
+        ClusterMember oldLeader = cluster.awaitHealthy(Waits.seconds(30));
+        try (WritabilitySampler sampler = WritabilitySampler.start(cluster.members())) {
+            sampler.awaitAccepted(oldLeader, Waits.seconds(10));
+            long frozen = System.nanoTime();
+            dcs.freeze();
+            try {
+                Waits.awaitTrue(oldLeader + " stops accepting writes while the DCS hangs", Waits.seconds(TTL + 10),
+                        () -> sampler.lastAccepted(oldLeader.name())
+                                .map(last -> sampler.refusedEverySince(oldLeader.name(), last, 12)).orElse(true),
+                        sampler::recentRounds);
+                double fencedAfter = Waits.seconds(frozen, sampler.lastAccepted(oldLeader.name()).orElse(frozen));
+                report("DCS frozen (SIGSTOP): last write accepted on the primary %s %s after the freeze (ttl %d s)",
+                        oldLeader, Waits.fmt(fencedAfter), TTL);
+                assertTrue(fencedAfter < TTL, "the primary must stop accepting writes before its lock can expire; it "
+                        + "accepted one " + Waits.fmt(fencedAfter) + " after the freeze");
+            } finally {
+                dcs.thaw();
+            }
+            ClusterMember leader = cluster.awaitHealthy(Waits.seconds(90));
+            sampler.stop();
+            sampler.assertNeverTwoWritable();
+            report("DCS thawed: %s leads again; never two writable (%s)", leader, sampler.summary());
+        }
+    }
+
+    // ---------------------------------------------------------------- 5. DCS outage
+
+    @Test
+    @Order(8)
     void dcsOutageFencesThePrimaryBeforeItsLockCouldExpire() throws Exception {
         ClusterMember oldLeader = cluster.awaitHealthy(Waits.seconds(30));
         List<ClusterMember> replicas = cluster.others(oldLeader);
@@ -485,7 +515,7 @@ abstract class HaScenarios {
     // ---------------------------------------------------------------- 6. foreign data directory
 
     @Test
-    @Order(8)
+    @Order(9)
     void memberWithForeignDataDirectoryIsRefused() throws Exception {
         ClusterMember leader = cluster.awaitHealthy(Waits.seconds(30));
         String clusterSysid = String.valueOf(leader.patroni().orElseThrow().get("database_system_identifier"));

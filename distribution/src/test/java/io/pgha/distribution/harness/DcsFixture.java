@@ -23,6 +23,12 @@ public interface DcsFixture extends AutoCloseable {
 
     boolean isRunning();
 
+    /** Freezes the server (SIGSTOP): its sockets stay open and nothing answers, as a hung store does. */
+    void freeze();
+
+    /** Continues a {@link #freeze() frozen} server. */
+    void thaw();
+
     /**
      * Every key under {@code prefix} (for example {@code /service/it/}) and its value as text, read straight from the
      * server, so that a test sees the layout Patroni's tools would see.

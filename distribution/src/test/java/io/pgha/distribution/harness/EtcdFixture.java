@@ -50,6 +50,16 @@ public final class EtcdFixture implements DcsFixture {
     }
 
     @Override
+    public void freeze() {
+        etcd.pause();
+    }
+
+    @Override
+    public void thaw() {
+        etcd.resume();
+    }
+
+    @Override
     public boolean isRunning() {
         return etcd.isRunning();
     }

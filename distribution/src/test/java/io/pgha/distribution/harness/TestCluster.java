@@ -52,6 +52,10 @@ public final class TestCluster implements AutoCloseable {
     private final Thread emergencyStop;
     private volatile boolean keepFiles;
 
+    private int ttl = TTL;
+    private int loopWait = LOOP_WAIT;
+    private int retryTimeout = RETRY_TIMEOUT;
+
     private TestCluster(DcsFixture dcs, String scope, Path base, Path pghaHome) {
         this.dcs = dcs;
         this.scope = scope;
@@ -68,6 +72,11 @@ public final class TestCluster implements AutoCloseable {
      * @throws IllegalStateException when the distribution has not been laid out (run {@code mvn package} first)
      */
     public static TestCluster create(DcsFixture dcs, String scope, int size) {
+        return create(dcs, scope, size, TTL, LOOP_WAIT, RETRY_TIMEOUT);
+    }
+
+    /** {@link #create(DcsFixture, String, int)} with other timings in {@code bootstrap.dcs}. */
+    public static TestCluster create(DcsFixture dcs, String scope, int size, int ttl, int loopWait, int retryTimeout) {
         Path home = pghaHome();
         Path base;
         try {
@@ -77,6 +86,9 @@ public final class TestCluster implements AutoCloseable {
             throw new UncheckedIOException("cannot create the cluster's temporary directory", e);
         }
         TestCluster c = new TestCluster(dcs, scope, base, privateCopy(home, base.resolve("pgha-dist")));
+        c.ttl = ttl;
+        c.loopWait = loopWait;
+        c.retryTimeout = retryTimeout;
         for (int i = 1; i <= size; i++) {
             c.members.add(c.newMember("n" + i));
         }
@@ -150,7 +162,7 @@ public final class TestCluster implements AutoCloseable {
                 "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest + "}",
                 dcs.configYaml(),
                 "bootstrap:",
-                "  dcs: {ttl: " + TTL + ", loop_wait: " + LOOP_WAIT + ", retry_timeout: " + RETRY_TIMEOUT
+                "  dcs: {ttl: " + ttl + ", loop_wait: " + loopWait + ", retry_timeout: " + retryTimeout
                         + ", maximum_lag_on_failover: 1048576,",
                 "        postgresql: {use_pg_rewind: true, use_slots: true,",
                 "                     parameters: {wal_log_hints: \"on\", max_connections: 50, shared_buffers: 16MB,",

@@ -51,6 +51,16 @@ public final class ZooKeeperFixture implements DcsFixture {
     }
 
     @Override
+    public void freeze() {
+        zk.pause();
+    }
+
+    @Override
+    public void thaw() {
+        zk.resume();
+    }
+
+    @Override
     public boolean isRunning() {
         return zk.isRunning();
     }
