@@ -181,13 +181,7 @@ public final class ChaosSchedule {
             world.fault(leader.get(), "slow checkpoint");
             old.pg.checkpointTime = Duration.ofMillis(random.nextLong(2 * world.config().timings().ttl().toMillis()));
         }
-        FailoverRequest request = new FailoverRequest(0, leader, candidate, at);
-        world.cluster();
-        if (old.dcs() != null) {
-            world.store().open(io.pgha.testkit.FakeDcsContext.builder().namespace("/service/").scope(SimWorld.SCOPE)
-                    .memberName("operator").clock(world.clock().asJavaClock()).timings(world.config().timings())
-                    .build()).writeFailover(request, Precondition.any());
-        }
+        world.operator().writeFailover(new FailoverRequest(0, leader, candidate, at), Precondition.any());
         world.disturbed();
     }
 

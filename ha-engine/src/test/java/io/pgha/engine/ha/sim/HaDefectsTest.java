@@ -13,7 +13,6 @@ import io.pgha.engine.postgres.PostgresInstance;
 import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.FailoverRequest;
 import io.pgha.spi.dcs.Precondition;
-import io.pgha.testkit.FakeDcsContext;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -59,9 +58,20 @@ class HaDefectsTest {
     }
 
     private void requestFailover(FailoverRequest request) {
-        var operator = world.store().open(FakeDcsContext.builder().namespace("/service/").scope(SimWorld.SCOPE)
-                .memberName("operator").clock(world.clock().asJavaClock()).timings(world.config().timings()).build());
-        assertTrue(operator.writeFailover(request, Precondition.any()));
+        assertTrue(world.operator().writeFailover(request, Precondition.any()));
+    }
+
+    /** n1 commits what neither replica received, then its host dies: one replica takes over, n1's agent returns. */
+    private void failOverAwayFromDivergedLeader() {
+        n2.pg.replicationStalled = true;
+        n3.pg.replicationStalled = true;
+        world.runFor(Duration.ofSeconds(4));
+        world.killAgent(n1);
+        n1.pg.crash();
+        n2.pg.replicationStalled = false;
+        n3.pg.replicationStalled = false;
+        assertTrue(world.runUntil(() -> leads(n2) || leads(n3), Duration.ofMinutes(2)), "failed over");
+        world.startAgent(n1);
     }
 
     private boolean leads(SimMember m) {
@@ -238,15 +248,7 @@ class HaDefectsTest {
     @DisplayName("D8 remove_data_directory_on_rewind_failure does not wipe a directory that pg_rewind may not touch")
     void rewindFailureFlagDoesNotCoverDivergence() {
         up(SimWorld.Config.defaults().withRewind(false, true, false), Map.of());
-        n2.pg.replicationStalled = true;
-        n3.pg.replicationStalled = true;
-        world.runFor(Duration.ofSeconds(4));
-        world.killAgent(n1);
-        n1.pg.crash();
-        n2.pg.replicationStalled = false;
-        n3.pg.replicationStalled = false;
-        assertTrue(world.runUntil(() -> leads(n2) || leads(n3), Duration.ofMinutes(2)), "failed over");
-        world.startAgent(n1);
+        failOverAwayFromDivergedLeader();
         assertTrue(world.runUntil(() -> n1.lastDecision.contains("diverged"), Duration.ofMinutes(1)),
                 n1.lastDecision);
         world.runFor(Duration.ofSeconds(30));
@@ -258,15 +260,7 @@ class HaDefectsTest {
     @DisplayName("D8 remove_data_directory_on_diverged_timelines re-creates a diverged directory")
     void divergedTimelinesFlagReinitializes() {
         up(SimWorld.Config.defaults().withRewind(false, false, true), Map.of());
-        n2.pg.replicationStalled = true;
-        n3.pg.replicationStalled = true;
-        world.runFor(Duration.ofSeconds(4));
-        world.killAgent(n1);
-        n1.pg.crash();
-        n2.pg.replicationStalled = false;
-        n3.pg.replicationStalled = false;
-        assertTrue(world.runUntil(() -> leads(n2) || leads(n3), Duration.ofMinutes(2)), "failed over");
-        world.startAgent(n1);
+        failOverAwayFromDivergedLeader();
         assertTrue(world.runUntil(() -> n1.pg.actions.contains("removeDataDirectory") && n1.pg.streaming(),
                 Duration.ofMinutes(2)), "re-created and streaming: " + n1.pg.actions);
     }

@@ -11,7 +11,6 @@ import io.pgha.engine.ha.PgRole;
 import io.pgha.spi.dcs.ClusterState;
 import io.pgha.spi.dcs.FailoverRequest;
 import io.pgha.spi.dcs.Precondition;
-import io.pgha.testkit.FakeDcsContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -133,9 +132,7 @@ class HaScenarioTest {
     @DisplayName("a switchover makes the leader stop cleanly and hand the lock to the candidate, without pg_rewind")
     void switchover() {
         threeMembers(Map.of());
-        var operator = world.store().open(FakeDcsContext.builder().namespace("/service/").scope(SimWorld.SCOPE)
-                .memberName("operator").clock(world.clock().asJavaClock()).timings(world.config().timings()).build());
-        assertTrue(operator.writeFailover(FailoverRequest.of("n1", "n3"), Precondition.absent()));
+        assertTrue(world.operator().writeFailover(FailoverRequest.of("n1", "n3"), Precondition.absent()));
         SimMember n1 = world.member("n1");
         assertTrue(world.runUntil(() -> world.healthyUnder("n3"), Duration.ofMinutes(1)));
         int checkpoint = n1.pg.actions.indexOf("checkpoint");

@@ -521,11 +521,20 @@ public final class SimWorld implements AutoCloseable {
 
     /** Pauses or resumes the cluster as {@code patronictl pause/resume} does: through the DCS {@code config} key. */
     public void setPaused(boolean pause) {
-        var operator = store.open(FakeDcsContext.builder().namespace("/service/").scope(SCOPE).memberName("operator")
-                .clock(clock.asJavaClock()).timings(config.timings()).build());
-        operator.writeConfig(Map.of("pause", pause), io.pgha.spi.dcs.Precondition.any());
+        operator().writeConfig(Map.of("pause", pause), io.pgha.spi.dcs.Precondition.any());
         disturbed();
     }
+
+    /** A DCS client outside every member's network, as an operator's tool (patronictl) would use. */
+    public io.pgha.spi.dcs.DcsClient operator() {
+        if (operator == null) {
+            operator = store.open(FakeDcsContext.builder().namespace("/service/").scope(SCOPE).memberName("operator")
+                    .clock(clock.asJavaClock()).timings(config.timings()).build());
+        }
+        return operator;
+    }
+
+    private io.pgha.spi.dcs.DcsClient operator;
 
     /** Checked after every event and every cycle. */
     void check() {
