@@ -343,8 +343,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
-    public void syncReplicationSlots(Set<String> wanted) {
-        wrap("maintain replication slots", () -> pg.sql().syncPhysicalSlots(wanted));
+    public void syncReplicationSlots(Set<String> wanted, Set<String> droppable) {
+        wrap("maintain replication slots", () -> pg.sql().syncPhysicalSlots(wanted, droppable));
     }
 
     @Override

@@ -49,16 +49,13 @@ public final class NotActedOn {
                     "this cluster would run as an independent primary cluster instead of replicating from the "
                             + "remote one"),
             new Entry("slots", d -> !d.slots().isEmpty(), true,
-                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
-                            + "member's"),
+                    "permanent slots are not created (existing ones are left alone)"),
             new Entry("permanent_slots", d -> d.raw().containsKey("permanent_slots"), true,
-                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
-                            + "member's"),
+                    "permanent slots are not created (existing ones are left alone)"),
             new Entry("permanent_replication_slots", d -> d.raw().containsKey("permanent_replication_slots"), true,
-                    "permanent slots are not created, and the leader drops inactive physical slots that are not a "
-                            + "member's"),
-            new Entry("ignore_slots", d -> !d.ignoreSlots().isEmpty(), true,
-                    "the leader drops the inactive physical slots these patterns name"),
+                    "permanent slots are not created (existing ones are left alone)"),
+            new Entry("ignore_slots", d -> !d.ignoreSlots().isEmpty(), false,
+                    "the patterns are not consulted; the leader only ever drops slots of former members"),
             new Entry("check_timeline", DynamicConfig::checkTimeline, false,
                     "a member on an older timeline may still race for the lock"),
             new Entry("max_timelines_history", d -> d.maxTimelinesHistory() != 0, false,

@@ -77,8 +77,11 @@ public interface Database {
      */
     void checkpoint(Runnable whileWaiting);
 
-    /** On the running primary: creates the physical slots in {@code wanted} that are missing, drops other member slots. */
-    void syncReplicationSlots(Set<String> wanted);
+    /**
+     * On the running primary: creates the physical slots in {@code wanted} that are missing, and drops the inactive
+     * ones in {@code droppable} (slots of former members); any other slot is left alone.
+     */
+    void syncReplicationSlots(Set<String> wanted, Set<String> droppable);
 
     /**
      * Makes a stopped data directory that diverged from {@code source} able to follow it: nothing when it has not

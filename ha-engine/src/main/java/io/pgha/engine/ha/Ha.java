@@ -81,6 +81,8 @@ public final class Ha {
     private List<Member> lastLockedMembers = List.of();
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
+    /** Slots of members gone for longer than the member slot ttl: the only unknown slots the leader drops. */
+    private final Set<String> expiredMemberSlots = new TreeSet<>();
 
     public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard, HaClock clock,
             Function<ClusterState, HaPolicy> policyOf) {
@@ -677,7 +679,7 @@ public final class Ha {
             // Created while still a standby, so that replicas re-pointed at us by the new leader key find their
             // slot the moment they connect instead of retrying after wal_retrieve_retry_interval.
             try {
-                database.syncReplicationSlots(wantedSlots(cluster));
+                database.syncReplicationSlots(wantedSlots(cluster), Set.of());
             } catch (DatabaseException e) {
                 LOG.warn("could not create replication slots before promotion: {}", e.getMessage());
             }
@@ -900,7 +902,8 @@ public final class Ha {
     private void maintainLeaderState(ClusterState cluster, PgObservation pg) {
         if (policy.useSlots() && lease.fits(OBSERVE_BOUND)) {
             try {
-                database.syncReplicationSlots(wantedSlots(cluster));
+                Set<String> wanted = wantedSlots(cluster);
+                database.syncReplicationSlots(wanted, droppableSlots(cluster, wanted));
             } catch (DatabaseException e) {
                 LOG.warn("could not maintain replication slots: {}", e.getMessage());
             }
@@ -930,8 +933,29 @@ public final class Ha {
         for (String s : cluster.status().retainSlots()) {
             slotLastSeen.putIfAbsent(s, now);
         }
-        slotLastSeen.values().removeIf(seen -> now - seen > MEMBER_SLOTS_TTL.toNanos());
+        slotLastSeen.entrySet().removeIf(e -> {
+            boolean expired = now - e.getValue() > MEMBER_SLOTS_TTL.toNanos();
+            if (expired) {
+                expiredMemberSlots.add(e.getKey());
+            }
+            return expired;
+        });
+        expiredMemberSlots.removeAll(slotLastSeen.keySet());
         return new TreeSet<>(slotLastSeen.keySet());
+    }
+
+    /**
+     * The slots the leader may drop: those of members that stream from elsewhere, and those of members gone for longer
+     * than the member slot ttl. A slot that never belonged to a member (a backup tool's, a logical consumer's) is
+     * never touched.
+     */
+    private Set<String> droppableSlots(ClusterState cluster, Set<String> wanted) {
+        Set<String> droppable = new TreeSet<>(expiredMemberSlots);
+        for (Member m : cluster.members()) {
+            droppable.add(SlotNames.forMember(m.name()));
+        }
+        droppable.removeAll(wanted);
+        return droppable;
     }
 
     /**

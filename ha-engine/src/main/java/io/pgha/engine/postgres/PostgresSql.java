@@ -328,13 +328,14 @@ public final class PostgresSql implements AutoCloseable {
     }
 
     /**
-     * Makes the physical slots on this server exactly {@code wanted} (the leader keeps one per member that streams
-     * from it, plus permanent physical slots): creates the missing ones and drops the others, except those in use.
-     * Logical slots are not touched. A failure on one slot does not stop the others.
+     * Creates the physical slots in {@code wanted} that are missing (the leader keeps one per member that streams from
+     * it), and drops the physical slots in {@code droppable} that are not in use. Every other slot, logical or
+     * physical, is left alone: it may be a backup tool's or a consumer's. A failure on one slot does not stop the
+     * others.
      *
      * @throws PostgresException when the slots cannot even be listed
      */
-    public SlotSyncResult syncPhysicalSlots(Set<String> wanted) {
+    public SlotSyncResult syncPhysicalSlots(Set<String> wanted, Set<String> droppable) {
         Map<String, String> failed = new LinkedHashMap<>();
         for (String name : wanted) {
             if (!ReplicationSlot.isValidName(name)) {
@@ -358,7 +359,7 @@ public final class PostgresSql implements AutoCloseable {
             }
         }
         for (ReplicationSlot slot : existing) {
-            if (!slot.physical() || wanted.contains(slot.name())) {
+            if (!slot.physical() || wanted.contains(slot.name()) || !droppable.contains(slot.name())) {
                 continue;
             }
             if (slot.active()) {

@@ -68,11 +68,14 @@ class FailoverRewindIT {
         assertEquals(Rewinder.Outcome.NOT_ALLOWED, rewinder.rejoin("127.0.0.1", b.settings().port(), Optional.empty(),
                 false, Duration.ofSeconds(60)).outcome());
 
-        // the leader keeps one slot per member and drops stale ones
+        // the leader keeps one slot per member, drops a former member's, and leaves a slot nobody in the cluster owns
         b.sql().createPhysicalSlot("gone_member");
-        SlotSyncResult slots = b.sql().syncPhysicalSlots(Set.of("a"));
+        b.sql().createPhysicalSlot("backup_tool");
+        SlotSyncResult slots = b.sql().syncPhysicalSlots(Set.of("a"), Set.of("gone_member"));
         assertEquals(List.of("a"), slots.created());
         assertEquals(List.of("gone_member"), slots.dropped());
+        assertTrue(b.sql().replicationSlots().stream().anyMatch(s -> s.name().equals("backup_tool")),
+                "a slot that never belonged to a member is left alone");
 
         Rewinder.Result result = rewinder.rejoin("127.0.0.1", b.settings().port(), Optional.empty(), true,
                 Duration.ofSeconds(120));
@@ -112,7 +115,7 @@ class FailoverRewindIT {
                 Duration.ofSeconds(60));
         assertEquals(Rewinder.Outcome.NOT_NEEDED, r.outcome(), r.detail());
         fixture.assertRunning(a, a.startAndWait(following(b, "a"), fixture.config(), PgFixture.START_TIMEOUT));
-        b.sql().syncPhysicalSlots(Set.of("a"));
+        b.sql().syncPhysicalSlots(Set.of("a"), Set.of());
         PgFixture.await("a streams from b", Duration.ofSeconds(60), () -> PgFixture.quietly(() -> a.sql().status().streaming()));
     }
 }

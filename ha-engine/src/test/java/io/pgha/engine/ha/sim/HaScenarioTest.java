@@ -58,6 +58,10 @@ class HaScenarioTest {
         }
         world.runFor(Duration.ofSeconds(15));
         assertEquals(Set.of("n2", "n3"), world.member("n1").pg.slots);
+        world.member("n1").pg.slots = Set.of("n2", "n3", "backup_tool");
+        world.runFor(Duration.ofSeconds(30));
+        assertEquals(Set.of("n2", "n3", "backup_tool"), world.member("n1").pg.slots,
+                "a slot that never belonged to a member is left alone");
         assertEquals(Optional.of("primary"), world.cluster().member("n1").orElseThrow().data().role());
         assertEquals("no action. I am (n2), a secondary, and following a leader (n1)", world.member("n2").lastDecision);
         assertEquals("no action. I am (n1), the leader with the lock", world.member("n1").lastDecision);

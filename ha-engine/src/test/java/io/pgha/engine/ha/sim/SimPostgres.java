@@ -278,8 +278,11 @@ final class SimPostgres implements Database {
     }
 
     @Override
-    public void syncReplicationSlots(Set<String> wanted) {
-        slots = Set.copyOf(wanted);
+    public void syncReplicationSlots(Set<String> wanted, Set<String> droppable) {
+        java.util.Set<String> now = new java.util.TreeSet<>(slots);
+        now.addAll(wanted);
+        now.removeIf(slot -> droppable.contains(slot) && !wanted.contains(slot));
+        slots = Set.copyOf(now);
     }
 
     @Override
