@@ -127,6 +127,7 @@ public final class Agent implements AutoCloseable {
                     cluster -> policy(current.get().config(), cluster, dynamic, generation.get()));
             HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
+            AtomicReference<Agent> self = new AtomicReference<>();
             List<ConfigProblem> restProblems = new ArrayList<>();
             RestApiSettings restSettings = RestApiSettings.fromConfig(restSection(loaded), 4, restProblems);
             if (restProblems.stream().anyMatch(ConfigProblem::isError)) {
@@ -134,14 +135,20 @@ public final class Agent implements AutoCloseable {
             }
             RestApiServer rest = RestApiServer.builder(restSettings).identity(config.scope(), config.name())
                     .patroniVersion(Versions.PATRONI_COMPATIBLE).memberStatus(bridge).clusterView(bridge)
-                    .switchover(bridge).build();
+                    .switchover(bridge).control(new ControlBridge(ha, loop, dcs, () -> {
+                        Agent a = self.get();
+                        return a == null ? "the agent is still starting" : a.reload();
+                    }))
+                    .build();
             rest.start();
             DcsClient.Subscription watch = dcs.watch(loop);
             loop.start();
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            return new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch);
+            Agent agent = new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch);
+            self.set(agent);
+            return agent;
         } catch (RuntimeException e) {
             dcs.close();
             database.close();

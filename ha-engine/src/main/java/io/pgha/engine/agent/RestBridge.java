@@ -71,6 +71,7 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
                         pg.timeline(), pg.streaming() ? "streaming" : "in archive recovery", pg.receivedLsn()));
             }
         }
+        ha.scheduledRestart().ifPresent(r -> b.scheduledRestart(r.published()));
         if (!pg.pendingRestart().isEmpty()) {
             Map<String, MemberStatus.ParameterChange> pending = new LinkedHashMap<>();
             pg.pendingRestart().forEach((k, v) -> pending.put(k, new MemberStatus.ParameterChange(v.oldValue(), v.newValue())));

@@ -246,6 +246,16 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
                 + t.retryTimeout().getSeconds());
     }
 
+    /**
+     * {@code current} with {@code patch} merged over it as {@code PATCH /config} does: mappings merge key by key,
+     * anything else replaces, a {@code null} removes the key. Neither argument is changed.
+     */
+    public static Map<String, Object> patched(Map<String, ?> current, Map<String, ?> patch) {
+        Map<String, Object> out = Trees.copyMap(current);
+        Trees.patch(out, patch);
+        return out;
+    }
+
     /** The effective {@code use_pg_rewind}: the local setting when present, else this one. */
     public boolean usePgRewind(PostgresqlConfig local) {
         return local.usePgRewind().orElse(postgresql.usePgRewind());

@@ -79,6 +79,37 @@ public final class Ha {
      * member key expired while it was cut off from the DCS may still be running and answering.
      */
     private List<Member> lastLockedMembers = List.of();
+    /** Control requests of the REST API, carried out by the loop at its next cycle, one per cycle. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingControl> controls =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** A restart scheduled through the REST API: its due time and the form Patroni publishes it in. */
+    private volatile Optional<ScheduledRestart> scheduledRestart = Optional.empty();
+    private boolean scheduledRestartRestored;
+
+    /** What the REST API may ask the loop to do. */
+    public enum Control {
+        /** Stop PostgreSQL cleanly and start it again in the same role. */
+        RESTART,
+        /** A replica only: stop PostgreSQL, wipe the data directory, copy it again from the leader. */
+        REINITIALIZE
+    }
+
+    private record PendingControl(Control what, java.util.concurrent.CompletableFuture<String> done) {
+    }
+
+    /**
+     * A scheduled restart.
+     *
+     * @param at when it falls due
+     * @param published how the member record shows it ({@code scheduled_restart})
+     */
+    public record ScheduledRestart(Instant at, Map<String, Object> published) {
+        public ScheduledRestart {
+            Objects.requireNonNull(at, "at is null");
+            published = Map.copyOf(published);
+        }
+    }
+
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
     /** Slots of members gone for longer than the member slot ttl: the only unknown slots the leader drops. */
@@ -125,6 +156,37 @@ public final class Ha {
     }
 
     /**
+     * Asks the loop to carry out {@code what} at the start of its next cycle; the future completes with what it did,
+     * or exceptionally with the reason it could not. The caller wakes the loop.
+     */
+    public java.util.concurrent.CompletableFuture<String> request(Control what) {
+        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        controls.add(new PendingControl(what, done));
+        return done;
+    }
+
+    /** Schedules a restart; false when one is already scheduled. */
+    public synchronized boolean scheduleRestart(ScheduledRestart restart) {
+        if (scheduledRestart.isPresent()) {
+            return false;
+        }
+        scheduledRestart = Optional.of(restart);
+        return true;
+    }
+
+    /** Forgets the scheduled restart; false when there was none. */
+    public synchronized boolean cancelScheduledRestart() {
+        boolean had = scheduledRestart.isPresent();
+        scheduledRestart = Optional.empty();
+        return had;
+    }
+
+    /** The scheduled restart, if any. */
+    public Optional<ScheduledRestart> scheduledRestart() {
+        return scheduledRestart;
+    }
+
+    /**
      * How long after a cycle that started at {@code cycleStartedNanos} the next one should start: {@code loop_wait},
      * sooner while PostgreSQL starts, when a scheduled switchover falls due, or when the leader lock must be refreshed
      * before a normal cycle could do it.
@@ -136,6 +198,11 @@ public final class Ha {
         long next = cycleStartedNanos + interval.toNanos();
         if (scheduledSwitchoverAt != 0) {
             next = Math.min(next, scheduledSwitchoverAt);
+        }
+        Optional<ScheduledRestart> restart = scheduledRestart;
+        if (restart.isPresent()) {
+            long untilDue = Duration.between(clock.now(), restart.get().at()).toNanos();
+            next = Math.min(next, now + Math.max(0, untilDue));
         }
         long renewBy = lease.renewBy();
         if (renewBy != 0) {
@@ -186,9 +253,11 @@ public final class Ha {
         if (serverConfigChanged && pg.isRunning()) {
             reloadPostgres();
         }
+        restoreScheduledRestart(cluster);
         String msg;
         try {
-            msg = decide(cluster, pg);
+            Optional<String> controlled = carryOutControl(cluster, pg);
+            msg = controlled.isPresent() ? controlled.get() : decide(cluster, pg);
         } catch (DcsUnavailableException e) {
             // whatever call failed (a race, a refresh, a status write), a primary that cannot reach the DCS
             // cannot know it still leads
@@ -270,6 +339,77 @@ public final class Ha {
     }
 
     // ---------------------------------------------------------------- the decision tree
+
+    /** A restart scheduled before the agent restarted is still in this member's record: keep it. */
+    private void restoreScheduledRestart(ClusterState cluster) {
+        if (scheduledRestartRestored) {
+            return;
+        }
+        scheduledRestartRestored = true;
+        cluster.member(me.name()).map(m -> m.data().fields().get("scheduled_restart"))
+                .filter(Map.class::isInstance).map(v -> (Map<?, ?>) v).ifPresent(published -> {
+                    try {
+                        Instant at = OffsetDateTime.parse(String.valueOf(published.get("schedule"))).toInstant();
+                        Map<String, Object> copy = new LinkedHashMap<>();
+                        published.forEach((k, v) -> copy.put(String.valueOf(k), v));
+                        scheduleRestart(new ScheduledRestart(at, copy));
+                        LOG.info("kept the restart scheduled for {} before this agent started", at);
+                    } catch (RuntimeException e) {
+                        LOG.warn("ignored an unreadable scheduled restart in this member's record: {}", published);
+                    }
+                });
+    }
+
+    /** A control request, or a scheduled restart that fell due: carried out instead of this cycle's decision. */
+    private Optional<String> carryOutControl(ClusterState cluster, PgObservation pg) {
+        PendingControl pending = controls.poll();
+        if (pending == null) {
+            Optional<ScheduledRestart> due = scheduledRestart.filter(r -> !r.at().isAfter(clock.now()));
+            if (due.isEmpty()) {
+                return Optional.empty();
+            }
+            cancelScheduledRestart();
+            pending = new PendingControl(Control.RESTART, new java.util.concurrent.CompletableFuture<>());
+        }
+        try {
+            String done = switch (pending.what()) {
+                case RESTART -> restartPostgres(cluster, pg);
+                case REINITIALIZE -> reinitializeReplica(cluster, pg);
+            };
+            pending.done().complete(done);
+            return Optional.of(done);
+        } catch (RuntimeException e) {
+            pending.done().completeExceptionally(e);
+            return Optional.of("could not " + pending.what().name().toLowerCase(java.util.Locale.ROOT) + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private String restartPostgres(ClusterState cluster, PgObservation pg) {
+        if (!pg.isRunning()) {
+            throw new DatabaseException("postgres is not running");
+        }
+        boolean primary = cluster.isLeader(me.name()) && pg.isRunningPrimary();
+        database.stop(StopMode.FAST, stopTimeout(), primary ? () -> lease.keepAliveDuring("restart") : () -> { });
+        if (primary) {
+            database.startAsPrimary();
+        } else {
+            database.startAsReplica(upstreamFor(cluster));
+        }
+        return "restarting PostgreSQL as requested";
+    }
+
+    private String reinitializeReplica(ClusterState cluster, PgObservation pg) {
+        if (cluster.isLeader(me.name())) {
+            throw new DatabaseException("I am the leader, can not reinitialize");
+        }
+        if (cluster.leader().isEmpty()) {
+            throw new DatabaseException("Cluster has no leader, can not reinitialize");
+        }
+        database.stop(StopMode.IMMEDIATE, stopTimeout());
+        database.removeDataDirectory();
+        return "reinitializing: removed the data directory, copying it from the leader";
+    }
 
     private void reloadPostgres() {
         try {
@@ -1093,6 +1233,7 @@ public final class Ha {
             pg.pendingRestart().forEach((k, v) -> reasons.put(k, Map.of("old_value", v.oldValue(), "new_value", v.newValue())));
             b.put("pending_restart_reason", reasons);
         }
+        scheduledRestart.ifPresent(r -> b.put("scheduled_restart", r.published()));
         b.put("pgha_version", Versions.engine());
         return b.build();
     }

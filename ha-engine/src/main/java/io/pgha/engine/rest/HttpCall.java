@@ -162,6 +162,15 @@ final class HttpCall {
      * 413, unreadable, not JSON, not an object, or an empty object → 400.
      */
     Body readJsonObject() {
+        return readJsonObject(false);
+    }
+
+    /** {@link #readJsonObject()}, accepting {@code {}}. */
+    Body readJsonObjectOrEmpty() {
+        return readJsonObject(true);
+    }
+
+    private Body readJsonObject(boolean emptyAllowed) {
         Optional<String> lengthHeader = header("Content-Length");
         if (lengthHeader.isEmpty()) {
             text(411, "Length Required: send the body with a Content-Length header");
@@ -205,7 +214,7 @@ final class HttpCall {
             text(400, "Bad request: " + e.getMessage());
             return new Body.Answered();
         }
-        if (!(parsed instanceof Map<?, ?> map) || map.isEmpty()) {
+        if (!(parsed instanceof Map<?, ?> map) || (map.isEmpty() && !emptyAllowed)) {
             text(400, "Bad request: expected a non-empty JSON object");
             return new Body.Answered();
         }

@@ -54,6 +54,7 @@ public final class RestApiServer implements AutoCloseable {
     private final MemberStatusSource statusSource;
     private final ClusterViewSource clusterSource;
     private final SwitchoverHandler switchoverHandler;
+    private final ControlHandler controlHandler;
     private final Clock clock;
     private final Duration clusterReadTimeout;
 
@@ -73,6 +74,7 @@ public final class RestApiServer implements AutoCloseable {
         this.statusSource = Objects.requireNonNull(b.statusSource, "memberStatus source is not set");
         this.clusterSource = Objects.requireNonNull(b.clusterSource, "clusterView source is not set");
         this.switchoverHandler = Objects.requireNonNull(b.switchoverHandler, "switchover handler is not set");
+        this.controlHandler = b.controlHandler;
         this.clock = b.clock;
         this.clusterReadTimeout = b.clusterReadTimeout;
     }
@@ -120,7 +122,7 @@ public final class RestApiServer implements AutoCloseable {
         SwitchoverEndpoint switchover = new SwitchoverEndpoint(switchoverHandler, clusterSource, statusSource,
                 clusterReadTimeout, clock);
         server.createContext("/", new RestHandler(name, scope, patroniVersion, statusSource, clusterSource,
-                switchover, access, Map.copyOf(headers), slowPool, clusterReadTimeout, clock));
+                switchover, controlHandler, access, Map.copyOf(headers), slowPool, clusterReadTimeout, clock));
         server.setExecutor(requestPool);
         server.start();
         RestHandler.LOG.info("REST API listening on {}://{}", isHttps() ? "https" : "http",
@@ -248,6 +250,7 @@ public final class RestApiServer implements AutoCloseable {
         private MemberStatusSource statusSource;
         private ClusterViewSource clusterSource;
         private SwitchoverHandler switchoverHandler;
+        private ControlHandler controlHandler = ControlHandler.NONE;
         private Clock clock = Clock.systemUTC();
         private Duration clusterReadTimeout = Duration.ofSeconds(10);
 
@@ -283,6 +286,12 @@ public final class RestApiServer implements AutoCloseable {
         /** Required. */
         public Builder switchover(SwitchoverHandler h) {
             this.switchoverHandler = h;
+            return this;
+        }
+
+        /** Reload, restart, reinitialize and configuration changes; default: none (501). */
+        public Builder control(ControlHandler h) {
+            this.controlHandler = Objects.requireNonNull(h, "control is null");
             return this;
         }
 

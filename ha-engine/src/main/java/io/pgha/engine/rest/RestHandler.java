@@ -30,9 +30,8 @@ final class RestHandler implements HttpHandler {
     private static final Set<String> READ_ENDPOINTS = Set.of("patroni", "cluster", "history", "config", "liveness",
             "readiness", "metrics", "failsafe");
     /** Patroni write endpoints pgha does not serve yet. */
-    private static final Set<String> NOT_IMPLEMENTED = Set.of("POST reload", "POST restart", "POST reinitialize",
-            "POST failsafe", "POST citus", "POST mpp", "POST sigterm", "PATCH config", "PUT config",
-            "DELETE restart");
+    private static final Set<String> NOT_IMPLEMENTED = Set.of("POST failsafe", "POST citus", "POST mpp",
+            "POST sigterm");
 
     private final String name;
     private final String scope;
@@ -40,6 +39,7 @@ final class RestHandler implements HttpHandler {
     private final MemberStatusSource statusSource;
     private final ClusterViewSource clusterSource;
     private final SwitchoverEndpoint switchover;
+    private final ControlHandler control;
     private final AccessControl access;
     private final Map<String, String> standardHeaders;
     private final Executor slowPool;
@@ -47,7 +47,7 @@ final class RestHandler implements HttpHandler {
     private final Clock clock;
 
     RestHandler(String name, String scope, String patroniVersion, MemberStatusSource statusSource,
-            ClusterViewSource clusterSource, SwitchoverEndpoint switchover, AccessControl access,
+            ClusterViewSource clusterSource, SwitchoverEndpoint switchover, ControlHandler control, AccessControl access,
             Map<String, String> standardHeaders, Executor slowPool, Duration readTimeout, Clock clock) {
         this.name = name;
         this.scope = scope;
@@ -55,6 +55,7 @@ final class RestHandler implements HttpHandler {
         this.statusSource = statusSource;
         this.clusterSource = clusterSource;
         this.switchover = switchover;
+        this.control = control;
         this.access = access;
         this.standardHeaders = standardHeaders;
         this.slowPool = slowPool;
@@ -168,6 +169,26 @@ final class RestHandler implements HttpHandler {
                     case "DELETE switchover" -> {
                         return later(call, started, switchover::delete);
                     }
+                    case "POST reload" -> {
+                        return later(call, started, c -> answer(c, control.reload()));
+                    }
+                    case "POST restart" -> {
+                        return withOptionalBody(call, started, (c, body) -> answer(c, control.restart(body)));
+                    }
+                    case "DELETE restart" -> {
+                        return later(call, started, c -> answer(c, control.cancelScheduledRestart()));
+                    }
+                    case "POST reinitialize" -> {
+                        return withOptionalBody(call, started, (c, body) -> answer(c, control.reinitialize(body)));
+                    }
+                    case "PATCH config", "PUT config" -> {
+                        if (!(call.readJsonObject() instanceof HttpCall.Body.Parsed parsed)) {
+                            return false;
+                        }
+                        boolean patch = method.equals("PATCH");
+                        return later(call, started, c -> answer(c, patch ? control.patchConfig(parsed.object())
+                                : control.replaceConfig(parsed.object())));
+                    }
                     default -> {
                         if (NOT_IMPLEMENTED.contains(route)) {
                             call.text(501, method + " /" + endpoint + " is not implemented by pgha yet");
@@ -182,6 +203,28 @@ final class RestHandler implements HttpHandler {
                 call.text(501, "Unsupported method ('" + method + "')");
                 return false;
             }
+        }
+    }
+
+    /** A request whose JSON body may be absent or {@code {}} (Patroni's restart and reinitialize). */
+    private boolean withOptionalBody(HttpCall call, long started,
+            java.util.function.BiConsumer<HttpCall, Map<String, Object>> work) {
+        Map<String, Object> body;
+        if (call.header("Content-Length").map(String::trim).filter(l -> !l.equals("0")).isEmpty()) {
+            body = Map.of();
+        } else if (call.readJsonObjectOrEmpty() instanceof HttpCall.Body.Parsed parsed) {
+            body = parsed.object();
+        } else {
+            return false;
+        }
+        return later(call, started, c -> work.accept(c, body));
+    }
+
+    private static void answer(HttpCall call, ControlHandler.Answer answer) {
+        if (answer.body() instanceof String text) {
+            call.text(answer.status(), text);
+        } else {
+            call.json(answer.status(), answer.body());
         }
     }
 

@@ -13,13 +13,14 @@
  * {@code /replica}, {@code /read-only}, {@code /sync}, {@code /synchronous}, {@code /quorum}, {@code /async},
  * {@code /asynchronous}, {@code /read-only-sync}, {@code /read-only-quorum}, {@code /health}, with {@code ?lag=},
  * {@code ?tag_<k>=<v>} and {@code ?replication_state=}); {@code POST /switchover}, {@code POST /failover},
- * {@code DELETE /switchover}.
+ * {@code DELETE /switchover}; through {@link io.pgha.engine.rest.ControlHandler}: {@code POST /reload},
+ * {@code POST|DELETE /restart}, {@code POST /reinitialize}, {@code PATCH|PUT /config}.
  *
  * <p>Where pgha deliberately differs from Patroni: a GET/HEAD/OPTIONS path that is neither an endpoint nor names a
  * health check answers 404 (Patroni answers 503 with the status document); HEAD/OPTIONS on the endpoints above still
  * answer 503 as in Patroni. Unsafe requests to unknown paths answer 404 after the access checks (Patroni: 501).
- * Patroni endpoints not implemented yet ({@code /metrics}, {@code /restart}, {@code /reload},
- * {@code /reinitialize}, {@code PATCH|PUT /config}, {@code POST /failsafe}, ...) answer 501. Status-only answers
+ * Patroni endpoints not implemented yet ({@code /metrics}, {@code POST /failsafe}, {@code POST /sigterm},
+ * {@code POST /citus}, {@code POST /mpp}) answer 501. Status-only answers
  * carry the usual headers and {@code Content-Length: 0} instead of Patroni's bare status line.
  */
 package io.pgha.engine.rest;

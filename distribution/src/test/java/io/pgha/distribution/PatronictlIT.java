@@ -1,0 +1,144 @@
+package io.pgha.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.distribution.harness.ClusterMember;
+import io.pgha.distribution.harness.EtcdFixture;
+import io.pgha.distribution.harness.Procs;
+import io.pgha.distribution.harness.TestCluster;
+import io.pgha.distribution.harness.Waits;
+import io.pgha.spi.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The real {@code patronictl} of Patroni 3.0.2 (Debian's {@code patroni}) against a pgha cluster on etcd, reading
+ * the members' own configuration file as an operator would: list, edit-config, pause and resume, reload, restart,
+ * reinit and switchover all work.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PatronictlIT {
+    private static final Path PATRONICTL = Path.of("/usr/bin/patronictl");
+    private EtcdFixture etcd;
+    private TestCluster cluster;
+    private Path config;
+
+    @BeforeAll
+    void start() {
+        assertTrue(Files.isExecutable(PATRONICTL), "patronictl is missing: apt-get install patroni");
+        etcd = EtcdFixture.launch();
+        cluster = TestCluster.create(etcd, "ctl", 3);
+        cluster.startAll();
+        cluster.awaitHealthy(Waits.seconds(150));
+        config = cluster.member("n1").configFile();
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private String ctl(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of(PATRONICTL.toString(), "-c", config.toString()));
+        argv.addAll(List.of(args));
+        Procs.Result r = Procs.run(Duration.ofSeconds(120), argv, null);
+        assertEquals(0, r.exitCode(), "patronictl " + String.join(" ", args) + " failed:\n" + r.output());
+        return r.output();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> list() {
+        String out = ctl("list", "-f", "json");
+        return (List<Map<String, Object>>) (List<?>) Json.parse(out.substring(out.indexOf('[')));
+    }
+
+    @Test
+    @Order(1)
+    void listShowsEveryMember() {
+        List<Map<String, Object>> members = list();
+        assertEquals(3, members.size(), members.toString());
+        assertEquals(1, members.stream().filter(m -> "Leader".equals(m.get("Role"))).count(), members.toString());
+        for (Map<String, Object> m : members) {
+            assertTrue(List.of("running", "streaming").contains(String.valueOf(m.get("State"))), m.toString());
+            assertEquals(1L, ((Number) m.get("TL")).longValue(), m.toString());
+        }
+        System.out.println("it: [patronictl] list:\n" + ctl("list"));
+    }
+
+    @Test
+    @Order(2)
+    void editConfigReachesPostgres() {
+        ctl("edit-config", "--force", "-p", "work_mem=9MB");
+        for (ClusterMember m : cluster.members()) {
+            Waits.awaitTrue(m + " runs with work_mem 9MB", Waits.seconds(30),
+                    () -> m.queryValue("SHOW work_mem").equals(Optional.of("9MB")), () -> m.agentLogTail(20));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void pauseAndResume() {
+        ctl("pause", "--wait");
+        for (ClusterMember m : cluster.members()) {
+            assertEquals(Boolean.TRUE, m.patroni().orElseThrow().get("pause"), m.toString());
+        }
+        ctl("resume", "--wait");
+        for (ClusterMember m : cluster.members()) {
+            assertTrue(m.patroni().orElseThrow().get("pause") == null, m.toString());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void reloadAndRestart() {
+        ctl("reload", "ctl", "--force");
+        ClusterMember replica = cluster.others(cluster.awaitHealthy(Waits.seconds(30))).get(0);
+        long before = replica.postmasterPid().orElseThrow();
+        ctl("restart", "ctl", replica.name(), "--force");
+        Waits.awaitTrue(replica + " runs a new postmaster", Waits.seconds(60),
+                () -> replica.postmasterPid().filter(p -> p != before).isPresent() && replica.answersSql(),
+                () -> replica.agentLogTail(20));
+        cluster.awaitStreaming(replica, Waits.seconds(60));
+    }
+
+    @Test
+    @Order(5)
+    void reinitRecreatesAReplica() {
+        ClusterMember replica = cluster.others(cluster.awaitHealthy(Waits.seconds(30))).get(1);
+        long mark = replica.logSize();
+        ctl("reinit", "ctl", replica.name(), "--force");
+        Waits.awaitTrue(replica + " was copied again", Waits.seconds(60),
+                () -> replica.logSince(mark).contains("bootstrapped from"), () -> replica.agentLogTail(20));
+        cluster.awaitStreaming(replica, Waits.seconds(90));
+    }
+
+    @Test
+    @Order(6)
+    void switchover() {
+        ClusterMember leader = cluster.awaitHealthy(Waits.seconds(30));
+        ClusterMember candidate = cluster.others(leader).get(0);
+        ctl("switchover", "--leader", leader.name(), "--candidate", candidate.name(), "--force");
+        Waits.awaitTrue(candidate + " leads", Waits.seconds(60),
+                () -> cluster.clusterView().flatMap(TestCluster::leaderName).equals(Optional.of(candidate.name())),
+                () -> TestCluster.summary(cluster.clusterView()));
+        cluster.awaitHealthy(Waits.seconds(60));
+    }
+}
