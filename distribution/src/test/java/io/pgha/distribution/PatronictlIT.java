@@ -70,6 +70,23 @@ class PatronictlIT {
         return (List<Map<String, Object>>) (List<?>) Json.parse(out.substring(out.indexOf('[')));
     }
 
+    private String pghactl(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of(TestCluster.pghaHome().resolve("bin/pghactl").toString(),
+                "-c", config.toString()));
+        argv.addAll(List.of(args));
+        Procs.Result r = Procs.run(Duration.ofSeconds(120), argv, null);
+        assertEquals(0, r.exitCode(), "pghactl " + String.join(" ", args) + " failed:\n" + r.output());
+        return r.output();
+    }
+
+    /** Member, role, state and timeline of each row, as both tools print them. */
+    @SuppressWarnings("unchecked")
+    private static List<String> essentials(String json) {
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) (List<?>) Json.parse(json.substring(json.indexOf('[')));
+        return rows.stream().map(r -> r.get("Member") + "/" + r.get("Role") + "/" + r.get("State") + "/"
+                + ((Number) r.get("TL")).longValue()).sorted().toList();
+    }
+
     @Test
     @Order(1)
     void listShowsEveryMember() {
@@ -132,6 +149,28 @@ class PatronictlIT {
 
     @Test
     @Order(6)
+    void pghactlAgreesWithPatronictl() {
+        cluster.awaitHealthy(Waits.seconds(60));
+        Waits.awaitTrue("pghactl list and patronictl list agree", Waits.seconds(30),
+                () -> essentials(pghactl("list", "-f", "json")).equals(essentials(ctl("list", "-f", "json"))),
+                () -> pghactl("list") + "\n" + ctl("list"));
+        System.out.println("it: [pghactl] list:\n" + pghactl("list"));
+        pghactl("edit-config", "--force", "-p", "work_mem=11MB");
+        for (ClusterMember m : cluster.members()) {
+            Waits.awaitTrue(m + " runs with work_mem 11MB", Waits.seconds(30),
+                    () -> m.queryValue("SHOW work_mem").equals(Optional.of("11MB")), () -> m.agentLogTail(20));
+        }
+        String shown = pghactl("show-config");
+        assertTrue(shown.contains("work_mem: 11MB"), shown);
+        pghactl("pause", "--wait");
+        assertTrue(ctl("list").contains("Maintenance mode: on"), "patronictl sees the pause pghactl set");
+        pghactl("resume", "--wait");
+        assertTrue(pghactl("version", "ctl").contains("PostgreSQL"));
+        assertTrue(pghactl("history").startsWith("TL"));
+    }
+
+    @Test
+    @Order(7)
     void switchover() {
         ClusterMember leader = cluster.awaitHealthy(Waits.seconds(30));
         ClusterMember candidate = cluster.others(leader).get(0);

@@ -20,7 +20,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code, for tests. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cl = commandLine();
+        try {
+            return cl.execute(args);
+        } finally {
+            // a command that printed without a line end must not lose it at exit
+            cl.getOut().flush();
+            cl.getErr().flush();
+        }
     }
 
     /** Runs the command line with its output and errors going to the given writers; returns the exit code. */
@@ -38,10 +45,16 @@ public final class Main implements Runnable {
 
     private static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("ctl", new io.pgha.engine.ctl.Pghactl());
         // a PghaException carries a message meant for the operator: print it, not a stack trace
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof PghaException p) {
                 commandLine.getErr().println("pgha: " + p.getMessage() + " [" + p.code() + "]");
+                commandLine.getErr().flush();
+                return 1;
+            }
+            if (e instanceof io.pgha.spi.dcs.DcsUnavailableException d) {
+                commandLine.getErr().println("pgha: the DCS is not accessible: " + d.getMessage());
                 commandLine.getErr().flush();
                 return 1;
             }

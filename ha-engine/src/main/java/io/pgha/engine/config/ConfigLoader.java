@@ -88,6 +88,21 @@ public final class ConfigLoader {
         return new ConfigLoader(environment, dcsSectionNames, dcsValidator, strictTimings, false);
     }
 
+    /**
+     * The document of a configuration file or directory, unvalidated, for tools that need only a few of its keys (a
+     * control tool's scope, DCS section and credentials).
+     *
+     * @throws InvalidConfigException when it cannot be read or is not YAML
+     */
+    public static Map<String, Object> readDocument(Path fileOrDirectory) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        Optional<Map<String, Object>> doc = YamlSource.readPath(fileOrDirectory, problems);
+        if (doc.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return doc.get();
+    }
+
     /** Every DCS section name this loader accepts. */
     public Set<String> dcsSectionNames() {
         return dcsSectionNames;
