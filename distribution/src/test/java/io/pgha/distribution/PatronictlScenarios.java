@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.distribution.harness.ClusterMember;
-import io.pgha.distribution.harness.EtcdFixture;
+import io.pgha.distribution.harness.DcsFixture;
 import io.pgha.distribution.harness.Procs;
 import io.pgha.distribution.harness.TestCluster;
 import io.pgha.distribution.harness.Waits;
@@ -24,23 +24,23 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The real {@code patronictl} of Patroni 3.0.2 (Debian's {@code patroni}) against a pgha cluster on etcd, reading
+ * The real {@code patronictl} of Patroni 3.0.2 (Debian's {@code patroni}) against a pgha cluster, reading
  * the members' own configuration file as an operator would: list, edit-config, pause and resume, reload, restart,
  * reinit and switchover all work.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PatronictlIT {
+abstract class PatronictlScenarios {
     private static final Path PATRONICTL = Path.of("/usr/bin/patronictl");
-    private EtcdFixture etcd;
+    private DcsFixture dcs;
     private TestCluster cluster;
     private Path config;
 
     @BeforeAll
     void start() {
         assertTrue(Files.isExecutable(PATRONICTL), "patronictl is missing: apt-get install patroni");
-        etcd = EtcdFixture.launch();
-        cluster = TestCluster.create(etcd, "ctl", 3);
+        dcs = startDcs();
+        cluster = TestCluster.create(dcs, "ctl", 3);
         cluster.startAll();
         cluster.awaitHealthy(Waits.seconds(150));
         config = cluster.member("n1").configFile();
@@ -51,10 +51,13 @@ class PatronictlIT {
         if (cluster != null) {
             cluster.close();
         }
-        if (etcd != null) {
-            etcd.close();
+        if (dcs != null) {
+            dcs.close();
         }
     }
+
+    /** The DCS this subclass runs the tools against. */
+    protected abstract DcsFixture startDcs();
 
     private String ctl(String... args) {
         List<String> argv = new java.util.ArrayList<>(List.of(PATRONICTL.toString(), "-c", config.toString()));
@@ -177,6 +180,13 @@ class PatronictlIT {
         ctl("switchover", "--leader", leader.name(), "--candidate", candidate.name(), "--force");
         Waits.awaitTrue(candidate + " leads", Waits.seconds(60),
                 () -> cluster.clusterView().flatMap(TestCluster::leaderName).equals(Optional.of(candidate.name())),
+                () -> TestCluster.summary(cluster.clusterView()));
+        cluster.awaitHealthy(Waits.seconds(60));
+        ClusterMember next = cluster.others(candidate).get(0);
+        cluster.awaitStreaming(next, Waits.seconds(60));
+        ctl("failover", "--candidate", next.name(), "--force");
+        Waits.awaitTrue(next + " leads after a manual failover", Waits.seconds(60),
+                () -> cluster.clusterView().flatMap(TestCluster::leaderName).equals(Optional.of(next.name())),
                 () -> TestCluster.summary(cluster.clusterView()));
         cluster.awaitHealthy(Waits.seconds(60));
     }
