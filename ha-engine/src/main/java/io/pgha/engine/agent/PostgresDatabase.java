@@ -15,6 +15,8 @@ import io.pgha.engine.ha.PgProcessState;
 import io.pgha.engine.ha.PgRole;
 import io.pgha.engine.ha.StopMode;
 import io.pgha.engine.ha.Upstream;
+import io.pgha.engine.methods.ReplicaMethodCatalog;
+import io.pgha.engine.methods.RetrySchedule;
 import io.pgha.engine.plugin.LoadedProvider;
 import io.pgha.engine.plugin.PluginRegistry;
 import io.pgha.engine.postgres.ClusterBootstrap;
@@ -40,7 +42,6 @@ import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapMethodProvider;
 import io.pgha.spi.bootstrap.BootstrapResult;
 import io.pgha.spi.replica.ReplicaMethod;
-import io.pgha.spi.replica.ReplicaMethodProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
                 return t;
             });
     private final EngineContext pluginContext;
+    private final ReplicaCreation replicaCreation;
+    private final RetrySchedule replicaRetry = RetrySchedule.standard();
     private volatile Optional<Upstream> following = Optional.empty();
 
     private PostgresDatabase(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
@@ -87,6 +90,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
         this.runner = runner;
         this.pg = pg;
         this.pluginContext = pluginContext;
+        this.replicaCreation = new ReplicaCreation(pg, pluginContext.stateRoot().resolve("replica-build-unfinished"));
     }
 
     static PostgresDatabase create(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
@@ -190,6 +194,10 @@ final class PostgresDatabase implements Database, AutoCloseable {
             if (pg.dataDirectory().isEmpty()) {
                 return DataDirectoryState.empty();
             }
+            if (replicaCreation.unfinished()) {
+                // half a copy is no database: build the replica again
+                return DataDirectoryState.empty();
+            }
             if (!pg.dataDirectory().isInitialized()) {
                 return DataDirectoryState.unusable(pg.dataDirectory() + " is not empty but holds no database cluster");
             }
@@ -205,6 +213,10 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void bootstrap() {
+        if (replicaCreation.unfinished()) {
+            pg.dataDirectory().wipe();
+            replicaCreation.clearUnfinished();
+        }
         String methodName = config.bootstrap().method();
         LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
         ConfigSection options = methodName.equals("initdb")
@@ -237,29 +249,78 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void createReplica(Optional<Upstream> source) {
-        List<ReplicaCreation.NamedMethod> methods = new ArrayList<>();
-        List<String> names = config.postgresql().createReplicaMethods().isEmpty() ? List.of("basebackup")
-                : config.postgresql().createReplicaMethods();
+        if (!replicaRetry.due()) {
+            throw new DatabaseException(retryMessage());
+        }
+        List<String> names = ReplicaMethodCatalog.listed(config.postgresql());
+        List<ReplicaCreation.Candidate> candidates = replicaCandidates(names);
         try {
-            for (String name : names) {
-                LoadedProvider<ReplicaMethodProvider> provider = plugins.replicaMethod(name);
-                ConfigSection options = name.equals("basebackup")
-                        ? io.pgha.spi.ProgramOptions.section("postgresql.basebackup", nested(tree, "postgresql", "basebackup"))
-                        : config.postgresql().replicaMethodSection(name);
-                ReplicaMethod method = provider.contextual(ReplicaMethod.class,
-                        provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
-                methods.add(new ReplicaCreation.NamedMethod(name, method));
-            }
-            ReplicaCreation.Outcome outcome = new ReplicaCreation(pg).create(methods, source.map(PostgresDatabase::source),
+            ReplicaCreation.Outcome outcome = replicaCreation.create(candidates, source.map(PostgresDatabase::source),
                     "replica", Duration.ofHours(2));
             if (!outcome.succeeded()) {
-                throw new DatabaseException("could not create a replica: " + outcome.describeFailures());
+                Duration pause = replicaRetry.failed();
+                LOG.error("could not create a replica with any of {}: {}; trying again in {} s", names,
+                        outcome.describeFailures(), pause.toSeconds());
+                throw new DatabaseException(retryMessage());
             }
+            replicaRetry.succeeded();
             LOG.info("replica created with {}", outcome.succeededWith().orElse("?"));
         } catch (PostgresException e) {
             throw new DatabaseException(e.getMessage(), e);
         } finally {
-            methods.forEach(m -> m.method().close());
+            closeAll(candidates);
+        }
+    }
+
+    @Override
+    public boolean canCreateReplicaWithoutLeader() {
+        if (!replicaRetry.due()) {
+            return true;
+        }
+        List<ReplicaCreation.Candidate> candidates = replicaCandidates(ReplicaMethodCatalog.listed(config.postgresql()));
+        try {
+            return ReplicaCreation.anyRunsWithoutLeader(candidates);
+        } finally {
+            closeAll(candidates);
+        }
+    }
+
+    private String retryMessage() {
+        return "every replica method failed; trying again at " + java.time.format.DateTimeFormatter.ISO_LOCAL_TIME
+                .format(replicaRetry.notBefore().atZone(java.time.ZoneId.systemDefault()).toLocalTime()
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /** The configured methods, created; a method nothing provides or that cannot be created is unavailable. */
+    private List<ReplicaCreation.Candidate> replicaCandidates(List<String> names) {
+        List<ReplicaCreation.Candidate> out = new ArrayList<>();
+        for (ReplicaMethodCatalog.Entry e : new ReplicaMethodCatalog(plugins).resolve(names,
+                m -> ReplicaMethodCatalog.section(config.postgresql(), tree, m))) {
+            if (e instanceof ReplicaMethodCatalog.Unserved u) {
+                out.add(new ReplicaCreation.Unavailable(u.method(), u.reason()));
+                continue;
+            }
+            ReplicaMethodCatalog.Served s = (ReplicaMethodCatalog.Served) e;
+            try {
+                ReplicaMethod method = s.provider().contextual(ReplicaMethod.class,
+                        s.provider().call(p -> p.create(s.options(), pluginContext.forPlugin(s.provider().pluginName()))));
+                out.add(new ReplicaCreation.Usable(s.method(), method));
+            } catch (RuntimeException ex) {
+                out.add(new ReplicaCreation.Unavailable(s.method(), "cannot be set up: " + ex.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private static void closeAll(List<ReplicaCreation.Candidate> candidates) {
+        for (ReplicaCreation.Candidate c : candidates) {
+            if (c instanceof ReplicaCreation.Usable u) {
+                try {
+                    u.method().close();
+                } catch (RuntimeException e) {
+                    LOG.warn("replica method {} failed to close: {}", u.name(), e.toString());
+                }
+            }
         }
     }
 
@@ -390,6 +451,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
     public void removeDataDirectory() {
         wrap("remove the data directory", () -> {
             pg.dataDirectory().wipe();
+            replicaCreation.clearUnfinished();
             return null;
         });
     }

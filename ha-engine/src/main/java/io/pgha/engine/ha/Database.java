@@ -28,6 +28,14 @@ public interface Database {
      */
     void createReplica(Optional<Upstream> source);
 
+    /**
+     * Whether one of the configured replica methods can build a replica with no member to copy from (it restores
+     * from an archive: Patroni's {@code no_leader}).
+     */
+    default boolean canCreateReplicaWithoutLeader() {
+        return false;
+    }
+
     /** Starts the postmaster as a primary (no standby.signal). Returns once spawned; {@link #observe()} shows progress. */
     void startAsPrimary();
 

@@ -726,6 +726,9 @@ public final class Ha {
         }
         Optional<Member> leader = cluster.leaderMember().filter(Ha::isRunning);
         if (leader.isEmpty()) {
+            if (cluster.initialize().filter(s -> !s.isEmpty()).isPresent() && database.canCreateReplicaWithoutLeader()) {
+                return createReplica(Optional.empty(), "(without leader)", cluster);
+            }
             return "waiting for leader to bootstrap";
         }
         // Patroni copies from a running member tagged clonefrom when there is one, sparing the leader the load.
@@ -740,15 +743,19 @@ public final class Ha {
         if (upstream.isEmpty()) {
             return "waiting for " + from + " to publish its address";
         }
-        LOG.info("trying to bootstrap from {}", from);
+        return createReplica(upstream, "from " + from, cluster);
+    }
+
+    /** The replica methods clean up after themselves (except where keep_data asks them not to). */
+    private String createReplica(Optional<Upstream> upstream, String from, ClusterState cluster) {
+        LOG.info("trying to bootstrap {}", from);
         try {
             database.createReplica(upstream);
         } catch (DatabaseException e) {
-            database.removeDataDirectory();
-            return "failed to bootstrap from " + from + ": " + e.getMessage();
+            return "failed to bootstrap " + from + ": " + e.getMessage();
         }
         database.startAsReplica(upstreamFor(cluster));
-        return "bootstrapped from " + from;
+        return "bootstrapped " + from;
     }
 
     private static boolean isRunning(Member m) {
