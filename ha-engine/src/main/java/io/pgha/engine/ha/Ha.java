@@ -62,6 +62,8 @@ public final class Ha {
     private HaPolicy policy;
     /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout; 0 when not. */
     private long primaryStartRequestedAt;
+    /** When the pre_promote hook last refused a promotion (0: never): the member sits out one ttl after it. */
+    private long prePromoteVetoedAt;
     /**
      * The role PostgreSQL last reported while running. An unreadable status means "unknown", not "replica": the
      * decisions fall back on this, as Patroni does, so a primary whose status query fails is still demoted.
@@ -390,6 +392,7 @@ public final class Ha {
             throw new DatabaseException("postgres is not running");
         }
         boolean primary = cluster.isLeader(me.name()) && pg.isRunningPrimary();
+        database.beginRestart();
         database.stop(StopMode.FAST, stopTimeout(), primary ? () -> lease.keepAliveDuring("restart") : () -> { });
         if (primary) {
             database.startAsPrimary();
@@ -831,7 +834,21 @@ public final class Ha {
                 LOG.warn("could not create replication slots before promotion: {}", e.getMessage());
             }
         }
-        database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
+        try {
+            database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
+        } catch (PromotionVetoed e) {
+            prePromoteVetoedAt = clock.nanoTime();
+            dcs.releaseLeader();
+            lease.released();
+            // a switchover or failover to this member cannot happen now; the others must not wait for it
+            boolean cancelled = cluster.failover().flatMap(FailoverRequest::candidate).filter(me.name()::equals)
+                    .isPresent();
+            if (cancelled) {
+                clearFailoverRequest(cluster);
+            }
+            return "not promoting: " + e.getMessage() + "; released the leader lock" + (cancelled
+                    ? ", cancelled the switchover to this member" : "") + " and sitting out one ttl";
+        }
         lastKnownRole = PgRole.PRIMARY;
         primaryStartRequestedAt = 0;
         writeHistory(cluster, oldTimeline, switchLsn);
@@ -942,6 +959,9 @@ public final class Ha {
     private Optional<String> reasonNotToRace(ClusterState cluster, PgObservation pg) {
         if (me.noFailover()) {
             return Optional.of("I am not allowed to promote (nofailover)");
+        }
+        if (prePromoteVetoedAt != 0 && clock.nanoTime() - prePromoteVetoedAt < policy.timings().ttl().toNanos()) {
+            return Optional.of("pre_promote refused a promotion less than ttl ago");
         }
         Optional<FailoverRequest> failover = cluster.failover();
         if (failover.flatMap(FailoverRequest::candidate).filter(c -> c.equals(me.name())).isPresent()) {
