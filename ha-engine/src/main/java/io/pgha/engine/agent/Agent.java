@@ -95,6 +95,7 @@ public final class Agent implements AutoCloseable {
         for (ConfigProblem p : dcsProvider.call(p -> p.validate(config.dcs().section()))) {
             problems.add(p.path().startsWith(config.dcs().name()) ? p : p.under(config.dcs().name()));
         }
+        problems.addAll(io.pgha.engine.methods.MethodChecks.check(config, loaded.tree(), plugins));
         problems.stream().filter(p -> !p.isError()).forEach(p -> LOG.warn("config: {}", p));
         if (problems.stream().anyMatch(ConfigProblem::isError)) {
             throw new InvalidConfigException(problems);

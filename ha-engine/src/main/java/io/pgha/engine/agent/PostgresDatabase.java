@@ -15,6 +15,12 @@ import io.pgha.engine.ha.PgProcessState;
 import io.pgha.engine.ha.PgRole;
 import io.pgha.engine.ha.StopMode;
 import io.pgha.engine.ha.Upstream;
+import io.pgha.engine.callbacks.LifecycleConfig;
+import io.pgha.engine.callbacks.LifecycleEvents;
+import io.pgha.engine.callbacks.ScriptRunner;
+import io.pgha.engine.ha.PromotionVetoed;
+import io.pgha.engine.methods.ReplicaMethodCatalog;
+import io.pgha.engine.methods.RetrySchedule;
 import io.pgha.engine.plugin.LoadedProvider;
 import io.pgha.engine.plugin.PluginRegistry;
 import io.pgha.engine.postgres.ClusterBootstrap;
@@ -39,8 +45,8 @@ import io.pgha.spi.ConfigSection;
 import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapMethodProvider;
 import io.pgha.spi.bootstrap.BootstrapResult;
+import io.pgha.spi.callback.LifecycleEvent;
 import io.pgha.spi.replica.ReplicaMethod;
-import io.pgha.spi.replica.ReplicaMethodProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,10 +82,24 @@ final class PostgresDatabase implements Database, AutoCloseable {
                 return t;
             });
     private final EngineContext pluginContext;
+    private final ReplicaCreation replicaCreation;
+    private final RetrySchedule replicaRetry = RetrySchedule.standard();
+    private final LifecycleEvents events;
+    /** The lifecycle event the next observation of a running server completes (a start we asked for). */
+    private final java.util.concurrent.atomic.AtomicReference<PendingStart> pendingStart =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** The role PostgreSQL last ran with under this agent ({@code primary}, {@code replica}); null: not known yet. */
+    private volatile String lastRole;
+    private volatile boolean restarting;
     private volatile Optional<Upstream> following = Optional.empty();
 
+    /** What a start we asked for becomes once PostgreSQL runs. */
+    private record PendingStart(LifecycleEvent event, Optional<String> oldRole, Optional<String> newRole) {
+    }
+
     private PostgresDatabase(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
-            PluginRegistry plugins, DatabaseCommandRunner runner, PostgresInstance pg, EngineContext pluginContext) {
+            PluginRegistry plugins, DatabaseCommandRunner runner, PostgresInstance pg, EngineContext pluginContext,
+            LifecycleEvents events) {
         this.config = config;
         this.tree = tree;
         this.dynamic = dynamic;
@@ -87,6 +107,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
         this.runner = runner;
         this.pg = pg;
         this.pluginContext = pluginContext;
+        this.events = events;
+        this.replicaCreation = new ReplicaCreation(pg, pluginContext.stateRoot().resolve("replica-build-unfinished"));
     }
 
     static PostgresDatabase create(PghaConfig config, Map<String, Object> tree, Supplier<DynamicConfig> dynamic,
@@ -115,7 +137,26 @@ final class PostgresDatabase implements Database, AutoCloseable {
         PostgresInstance pg = new PostgresInstance(b.build(), runner);
         EngineContext ctx = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot, "postgres",
                 runner, config.bootstrap().dcs().adjustedTimings(config.fenced()));
-        return new PostgresDatabase(config, tree, dynamic, plugins, runner, pg, ctx);
+        return new PostgresDatabase(config, tree, dynamic, plugins, runner, pg, ctx, lifecycleEvents(config, tree,
+                plugins, user, ctx));
+    }
+
+    /** The member's callbacks, hooks and lifecycle listener plugins. */
+    private static LifecycleEvents lifecycleEvents(PghaConfig config, Map<String, Object> tree, PluginRegistry plugins,
+            DatabaseUser user, EngineContext ctx) {
+        LifecycleConfig lifecycle = LifecycleConfig.read(tree, new ArrayList<>());
+        List<LifecycleEvents.NamedListener> listeners = new ArrayList<>();
+        for (String name : lifecycle.listeners()) {
+            LoadedProvider<io.pgha.spi.callback.LifecycleListenerProvider> provider = plugins.lifecycleListener(name);
+            listeners.add(new LifecycleEvents.NamedListener(name, provider.contextual(
+                    io.pgha.spi.callback.LifecycleListener.class,
+                    provider.call(p -> p.create(lifecycle.section(name), ctx.forPlugin(provider.pluginName()))))));
+        }
+        LifecycleEvents.Settings settings = new LifecycleEvents.Settings(config.scope(), config.name(),
+                io.pgha.engine.Versions.PATRONI_COMPATIBLE,
+                LifecycleEvents.Settings.callbacksOf(config.postgresql().callbacks()), config.postgresql().prePromote(),
+                config.postgresql().beforeStop(), lifecycle.callbackTimeout());
+        return new LifecycleEvents(settings, listeners, new ScriptRunner(user), java.time.Clock.systemUTC());
     }
 
     private static Credentials credentials(PgUser u) {
@@ -139,6 +180,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     void adoptRunningPostmaster() {
+        pg.adoptRunning().ifPresent(p -> pendingStart.set(new PendingStart(LifecycleEvent.ON_START, Optional.empty(),
+                Optional.empty())));
         pg.adoptRunning().ifPresent(p -> LOG.info("found PostgreSQL already running on {} (pid {}); taking charge of it",
                 config.postgresql().dataDir(), p.pid()));
     }
@@ -156,6 +199,9 @@ final class PostgresDatabase implements Database, AutoCloseable {
             case CRASHED -> PgProcessState.CRASHED;
             case START_FAILED -> PgProcessState.START_FAILED;
         };
+        if (process == PgProcessState.START_FAILED || process == PgProcessState.CRASHED) {
+            pendingStart.set(null);
+        }
         if (o.status().isEmpty()) {
             Optional<String> sysid = Optional.empty();
             if (process != PgProcessState.RUNNING && pg.dataDirectory().isInitialized()) {
@@ -165,6 +211,9 @@ final class PostgresDatabase implements Database, AutoCloseable {
                     Optional.empty(), Map.of(), List.of(), sysid);
         }
         ServerStatus s = o.status().get();
+        if (process == PgProcessState.RUNNING) {
+            completeStart(s.inRecovery() ? "replica" : "primary");
+        }
         Map<String, PgObservation.PendingChange> pending = new LinkedHashMap<>();
         o.pendingRestart().forEach((k, v) -> pending.put(k, new PgObservation.PendingChange(v.oldValue(), v.newValue())));
         List<Map<String, Object>> replication = new ArrayList<>();
@@ -190,6 +239,10 @@ final class PostgresDatabase implements Database, AutoCloseable {
             if (pg.dataDirectory().isEmpty()) {
                 return DataDirectoryState.empty();
             }
+            if (replicaCreation.unfinished()) {
+                // half a copy is no database: build the replica again
+                return DataDirectoryState.empty();
+            }
             if (!pg.dataDirectory().isInitialized()) {
                 return DataDirectoryState.unusable(pg.dataDirectory() + " is not empty but holds no database cluster");
             }
@@ -205,6 +258,10 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void bootstrap() {
+        if (replicaCreation.unfinished()) {
+            pg.dataDirectory().wipe();
+            replicaCreation.clearUnfinished();
+        }
         String methodName = config.bootstrap().method();
         LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
         ConfigSection options = methodName.equals("initdb")
@@ -230,6 +287,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
                 pg.sql().createUser(u.name(), u.password().map(Secret::value), u.options());
                 LOG.info("created role {} from bootstrap.users", u.name());
             }
+            lastRole = "primary";
+            events.started("primary");
         } catch (PostgresException e) {
             throw new DatabaseException(e.getMessage(), e);
         }
@@ -237,29 +296,78 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void createReplica(Optional<Upstream> source) {
-        List<ReplicaCreation.NamedMethod> methods = new ArrayList<>();
-        List<String> names = config.postgresql().createReplicaMethods().isEmpty() ? List.of("basebackup")
-                : config.postgresql().createReplicaMethods();
+        if (!replicaRetry.due()) {
+            throw new DatabaseException(retryMessage());
+        }
+        List<String> names = ReplicaMethodCatalog.listed(config.postgresql());
+        List<ReplicaCreation.Candidate> candidates = replicaCandidates(names);
         try {
-            for (String name : names) {
-                LoadedProvider<ReplicaMethodProvider> provider = plugins.replicaMethod(name);
-                ConfigSection options = name.equals("basebackup")
-                        ? io.pgha.spi.ProgramOptions.section("postgresql.basebackup", nested(tree, "postgresql", "basebackup"))
-                        : config.postgresql().replicaMethodSection(name);
-                ReplicaMethod method = provider.contextual(ReplicaMethod.class,
-                        provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
-                methods.add(new ReplicaCreation.NamedMethod(name, method));
-            }
-            ReplicaCreation.Outcome outcome = new ReplicaCreation(pg).create(methods, source.map(PostgresDatabase::source),
+            ReplicaCreation.Outcome outcome = replicaCreation.create(candidates, source.map(PostgresDatabase::source),
                     "replica", Duration.ofHours(2));
             if (!outcome.succeeded()) {
-                throw new DatabaseException("could not create a replica: " + outcome.describeFailures());
+                Duration pause = replicaRetry.failed();
+                LOG.error("could not create a replica with any of {}: {}; trying again in {} s", names,
+                        outcome.describeFailures(), pause.toSeconds());
+                throw new DatabaseException(retryMessage());
             }
+            replicaRetry.succeeded();
             LOG.info("replica created with {}", outcome.succeededWith().orElse("?"));
         } catch (PostgresException e) {
             throw new DatabaseException(e.getMessage(), e);
         } finally {
-            methods.forEach(m -> m.method().close());
+            closeAll(candidates);
+        }
+    }
+
+    @Override
+    public boolean canCreateReplicaWithoutLeader() {
+        if (!replicaRetry.due()) {
+            return true;
+        }
+        List<ReplicaCreation.Candidate> candidates = replicaCandidates(ReplicaMethodCatalog.listed(config.postgresql()));
+        try {
+            return ReplicaCreation.anyRunsWithoutLeader(candidates);
+        } finally {
+            closeAll(candidates);
+        }
+    }
+
+    private String retryMessage() {
+        return "every replica method failed; trying again at " + java.time.format.DateTimeFormatter.ISO_LOCAL_TIME
+                .format(replicaRetry.notBefore().atZone(java.time.ZoneId.systemDefault()).toLocalTime()
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /** The configured methods, created; a method nothing provides or that cannot be created is unavailable. */
+    private List<ReplicaCreation.Candidate> replicaCandidates(List<String> names) {
+        List<ReplicaCreation.Candidate> out = new ArrayList<>();
+        for (ReplicaMethodCatalog.Entry e : new ReplicaMethodCatalog(plugins).resolve(names,
+                m -> ReplicaMethodCatalog.section(config.postgresql(), tree, m))) {
+            if (e instanceof ReplicaMethodCatalog.Unserved u) {
+                out.add(new ReplicaCreation.Unavailable(u.method(), u.reason()));
+                continue;
+            }
+            ReplicaMethodCatalog.Served s = (ReplicaMethodCatalog.Served) e;
+            try {
+                ReplicaMethod method = s.provider().contextual(ReplicaMethod.class,
+                        s.provider().call(p -> p.create(s.options(), pluginContext.forPlugin(s.provider().pluginName()))));
+                out.add(new ReplicaCreation.Usable(s.method(), method));
+            } catch (RuntimeException ex) {
+                out.add(new ReplicaCreation.Unavailable(s.method(), "cannot be set up: " + ex.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private static void closeAll(List<ReplicaCreation.Candidate> candidates) {
+        for (ReplicaCreation.Candidate c : candidates) {
+            if (c instanceof ReplicaCreation.Usable u) {
+                try {
+                    u.method().close();
+                } catch (RuntimeException e) {
+                    LOG.warn("replica method {} failed to close: {}", u.name(), e.toString());
+                }
+            }
         }
     }
 
@@ -268,13 +376,43 @@ final class PostgresDatabase implements Database, AutoCloseable {
     @Override
     public void startAsPrimary() {
         following = Optional.empty();
+        expectStart("primary");
         wrap("start PostgreSQL", () -> pg.start(ServerRole.primary(), serverConfig()));
     }
 
     @Override
     public void startAsReplica(Optional<Upstream> upstream) {
         following = upstream;
+        expectStart("replica");
         wrap("start PostgreSQL", () -> pg.start(standby(upstream), serverConfig()));
+    }
+
+    /** The callback a start fires once PostgreSQL runs: on_restart, on_role_change, or on_start. */
+    private void expectStart(String role) {
+        String old = lastRole;
+        LifecycleEvent event = restarting ? LifecycleEvent.ON_RESTART
+                : old != null && !old.equals(role) ? LifecycleEvent.ON_ROLE_CHANGE : LifecycleEvent.ON_START;
+        restarting = false;
+        pendingStart.set(new PendingStart(event, Optional.ofNullable(old), Optional.of(role)));
+    }
+
+    private void completeStart(String observedRole) {
+        PendingStart p = pendingStart.getAndSet(null);
+        if (p == null) {
+            return;
+        }
+        String role = p.newRole().orElse(observedRole);
+        lastRole = role;
+        switch (p.event()) {
+            case ON_RESTART -> events.restarted(role);
+            case ON_ROLE_CHANGE -> events.roleChanged(p.oldRole().orElse("unknown"), role);
+            default -> events.started(role);
+        }
+    }
+
+    @Override
+    public void beginRestart() {
+        restarting = true;
     }
 
     @Override
@@ -297,7 +435,18 @@ final class PostgresDatabase implements Database, AutoCloseable {
     public void stop(StopMode mode, Duration timeout, Runnable whileWaiting) {
         io.pgha.engine.postgres.StopMode how = mode == StopMode.FAST ? io.pgha.engine.postgres.StopMode.FAST
                 : io.pgha.engine.postgres.StopMode.IMMEDIATE;
-        withHeartbeat("stop PostgreSQL", () -> pg.stop(how, timeout), whileWaiting);
+        boolean wasRunning = pg.adoptRunning().isPresent();
+        String role = lastRole != null ? lastRole : following.isPresent() ? "replica" : "primary";
+        // before_stop runs inside the heartbeat, so that a slow hook cannot cost a leader its lock
+        withHeartbeat("stop PostgreSQL", () -> {
+            if (wasRunning) {
+                events.beforeStop(role);
+            }
+            return pg.stop(how, timeout);
+        }, whileWaiting);
+        if (wasRunning && !restarting) {
+            events.stopped(role);
+        }
     }
 
     @Override
@@ -317,11 +466,26 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void promote(Duration timeout) {
+        LifecycleEvents.Verdict verdict = events.prePromote(prePromoteTimeout());
+        if (!verdict.proceed()) {
+            throw new PromotionVetoed(verdict.reason());
+        }
         following = Optional.empty();
         wrap("promote", () -> {
             pg.promote(timeout);
             return null;
         });
+        String old = lastRole != null ? lastRole : "replica";
+        lastRole = "primary";
+        events.roleChanged(old, "primary");
+        events.promoted();
+    }
+
+    /** The callback timeout, but at most half the leader lease: the lock must outlive the hook. */
+    private Duration prePromoteTimeout() {
+        Duration halfTtl = dynamic.get().adjustedTimings(config.fenced()).ttl().dividedBy(2);
+        Duration configured = LifecycleConfig.read(tree, new ArrayList<>()).callbackTimeout();
+        return configured.compareTo(halfTtl) < 0 ? configured : halfTtl;
     }
 
     @Override
@@ -332,6 +496,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
             pg.reload(role, serverConfig());
             return null;
         });
+        events.reloaded(role instanceof ServerRole.Standby ? "replica" : "primary");
     }
 
     @Override
@@ -390,6 +555,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
     public void removeDataDirectory() {
         wrap("remove the data directory", () -> {
             pg.dataDirectory().wipe();
+            replicaCreation.clearUnfinished();
             return null;
         });
     }
@@ -467,6 +633,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
 
     @Override
     public void close() {
+        events.close();
         longOperations.shutdownNow();
         pg.close();
     }

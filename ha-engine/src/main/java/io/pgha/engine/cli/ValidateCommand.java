@@ -76,7 +76,14 @@ public final class ValidateCommand implements Callable<Integer> {
                 .withDcsValidator(dcsValidator);
         try {
             LoadedConfig loaded = loader.load(Optional.ofNullable(path));
+            List<ConfigProblem> methodProblems = methodChecks(loaded);
+            if (methodProblems.stream().anyMatch(ConfigProblem::isError)) {
+                throw new InvalidConfigException(methodProblems);
+            }
             for (ConfigProblem w : loaded.warnings()) {
+                err.println(line("warning", w));
+            }
+            for (ConfigProblem w : methodProblems) {
                 err.println(line("warning", w));
             }
             out.println("configuration " + source + " is valid");
@@ -101,6 +108,14 @@ public final class ValidateCommand implements Callable<Integer> {
         } finally {
             out.flush();
             err.flush();
+        }
+    }
+
+    /** The replica and bootstrap methods against the installed plugins. */
+    private List<ConfigProblem> methodChecks(LoadedConfig loaded) {
+        try (io.pgha.engine.plugin.PluginRegistry registry = io.pgha.engine.plugin.PluginRegistry.load(
+                pluginsDir.resolve(environment))) {
+            return io.pgha.engine.methods.MethodChecks.check(loaded.config(), loaded.tree(), registry);
         }
     }
 

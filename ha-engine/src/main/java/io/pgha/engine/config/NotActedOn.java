@@ -101,9 +101,6 @@ public final class NotActedOn {
             default -> {
             }
         }
-        for (String event : config.postgresql().callbacks().keySet()) {
-            problems.add(problem("postgresql.callbacks." + event, false, "the command is not run"));
-        }
         if (config.tags().nosync()) {
             problems.add(problem("tags.nosync", false, "there are no synchronous standbys to keep this member from"));
         }

@@ -49,7 +49,7 @@ public record PghaConfig(String scope, String namespace, String name, RestApiCon
     static final String SYNC_PLACEHOLDER = "__patroni_strict_sync_replica_placeholder__";
 
     static final Set<String> KEYS = Set.of("name", "scope", "namespace", "log", "restapi", "ctl", "bootstrap", "citus",
-            "postgresql", "watchdog", "tags", "thread_pool_size", "thread_stack_size", "fencing");
+            "postgresql", "watchdog", "tags", "thread_pool_size", "thread_stack_size", "fencing", "lifecycle");
 
     public PghaConfig {
         Objects.requireNonNull(scope, "scope is null");

@@ -28,6 +28,14 @@ public interface Database {
      */
     void createReplica(Optional<Upstream> source);
 
+    /**
+     * Whether one of the configured replica methods can build a replica with no member to copy from (it restores
+     * from an archive: Patroni's {@code no_leader}).
+     */
+    default boolean canCreateReplicaWithoutLeader() {
+        return false;
+    }
+
     /** Starts the postmaster as a primary (no standby.signal). Returns once spawned; {@link #observe()} shows progress. */
     void startAsPrimary();
 
@@ -62,8 +70,19 @@ public interface Database {
         return Duration.ofSeconds(2);
     }
 
-    /** Promotes the running standby and waits until it accepts writes, up to {@code timeout}. */
+    /**
+     * Promotes the running standby and waits until it accepts writes, up to {@code timeout}.
+     *
+     * @throws PromotionVetoed when the {@code pre_promote} hook or a lifecycle listener refused (nothing changed)
+     */
     void promote(Duration timeout);
+
+    /**
+     * Says that the next stop and start are one restart, so that callbacks see {@code on_restart} instead of
+     * {@code on_stop} and {@code on_start}.
+     */
+    default void beginRestart() {
+    }
 
     /**
      * Rewrites PostgreSQL's configuration files from the configuration in force now and has the running server reload

@@ -62,6 +62,8 @@ public final class Ha {
     private HaPolicy policy;
     /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout; 0 when not. */
     private long primaryStartRequestedAt;
+    /** When the pre_promote hook last refused a promotion (0: never): the member sits out one ttl after it. */
+    private long prePromoteVetoedAt;
     /**
      * The role PostgreSQL last reported while running. An unreadable status means "unknown", not "replica": the
      * decisions fall back on this, as Patroni does, so a primary whose status query fails is still demoted.
@@ -390,6 +392,7 @@ public final class Ha {
             throw new DatabaseException("postgres is not running");
         }
         boolean primary = cluster.isLeader(me.name()) && pg.isRunningPrimary();
+        database.beginRestart();
         database.stop(StopMode.FAST, stopTimeout(), primary ? () -> lease.keepAliveDuring("restart") : () -> { });
         if (primary) {
             database.startAsPrimary();
@@ -726,6 +729,9 @@ public final class Ha {
         }
         Optional<Member> leader = cluster.leaderMember().filter(Ha::isRunning);
         if (leader.isEmpty()) {
+            if (cluster.initialize().filter(s -> !s.isEmpty()).isPresent() && database.canCreateReplicaWithoutLeader()) {
+                return createReplica(Optional.empty(), "(without leader)", cluster);
+            }
             return "waiting for leader to bootstrap";
         }
         // Patroni copies from a running member tagged clonefrom when there is one, sparing the leader the load.
@@ -740,15 +746,19 @@ public final class Ha {
         if (upstream.isEmpty()) {
             return "waiting for " + from + " to publish its address";
         }
-        LOG.info("trying to bootstrap from {}", from);
+        return createReplica(upstream, "from " + from, cluster);
+    }
+
+    /** The replica methods clean up after themselves (except where keep_data asks them not to). */
+    private String createReplica(Optional<Upstream> upstream, String from, ClusterState cluster) {
+        LOG.info("trying to bootstrap {}", from);
         try {
             database.createReplica(upstream);
         } catch (DatabaseException e) {
-            database.removeDataDirectory();
-            return "failed to bootstrap from " + from + ": " + e.getMessage();
+            return "failed to bootstrap " + from + ": " + e.getMessage();
         }
         database.startAsReplica(upstreamFor(cluster));
-        return "bootstrapped from " + from;
+        return "bootstrapped " + from;
     }
 
     private static boolean isRunning(Member m) {
@@ -824,7 +834,21 @@ public final class Ha {
                 LOG.warn("could not create replication slots before promotion: {}", e.getMessage());
             }
         }
-        database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
+        try {
+            database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
+        } catch (PromotionVetoed e) {
+            prePromoteVetoedAt = clock.nanoTime();
+            dcs.releaseLeader();
+            lease.released();
+            // a switchover or failover to this member cannot happen now; the others must not wait for it
+            boolean cancelled = cluster.failover().flatMap(FailoverRequest::candidate).filter(me.name()::equals)
+                    .isPresent();
+            if (cancelled) {
+                clearFailoverRequest(cluster);
+            }
+            return "not promoting: " + e.getMessage() + "; released the leader lock" + (cancelled
+                    ? ", cancelled the switchover to this member" : "") + " and sitting out one ttl";
+        }
         lastKnownRole = PgRole.PRIMARY;
         primaryStartRequestedAt = 0;
         writeHistory(cluster, oldTimeline, switchLsn);
@@ -935,6 +959,9 @@ public final class Ha {
     private Optional<String> reasonNotToRace(ClusterState cluster, PgObservation pg) {
         if (me.noFailover()) {
             return Optional.of("I am not allowed to promote (nofailover)");
+        }
+        if (prePromoteVetoedAt != 0 && clock.nanoTime() - prePromoteVetoedAt < policy.timings().ttl().toNanos()) {
+            return Optional.of("pre_promote refused a promotion less than ttl ago");
         }
         Optional<FailoverRequest> failover = cluster.failover();
         if (failover.flatMap(FailoverRequest::candidate).filter(c -> c.equals(me.name())).isPresent()) {

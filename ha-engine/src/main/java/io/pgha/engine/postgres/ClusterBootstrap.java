@@ -1,6 +1,7 @@
 package io.pgha.engine.postgres;
 
 import io.pgha.spi.CommandRunner.Command;
+import io.pgha.spi.ShellWords;
 import io.pgha.spi.CommandRunner.CommandResult;
 import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapRequest;

@@ -179,8 +179,8 @@ final class PgFixture implements AutoCloseable {
         primary.sql().createPhysicalSlot(slot);
         PostgresInstance pg = instance(name);
         ReplicationSource source = new ReplicationSource("127.0.0.1", primary.settings().port(), Optional.of(slot));
-        ReplicaCreation.Outcome o = new ReplicaCreation(pg).create(
-                List.of(new ReplicaCreation.NamedMethod("basebackup", basebackup())), Optional.of(source), "replica",
+        ReplicaCreation.Outcome o = new ReplicaCreation(pg, root.resolve(name + "-replica-unfinished")).create(
+                List.of(new ReplicaCreation.Usable("basebackup", basebackup())), Optional.of(source), "replica",
                 Duration.ofSeconds(120));
         assertTrue(o.succeeded(), o::describeFailures);
         assertRunning(pg, pg.startAndWait(new ServerRole.Standby(Optional.of(source), Map.of()), config(),

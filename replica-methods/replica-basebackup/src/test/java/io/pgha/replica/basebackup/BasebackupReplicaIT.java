@@ -125,7 +125,7 @@ class BasebackupReplicaIT {
     }
 
     @Test
-    @DisplayName("an unreachable source fails twice and leaves a retryable failure with pg_basebackup's message")
+    @DisplayName("an unreachable source fails every attempt and leaves a retryable failure with pg_basebackup's message")
     void unreachable() throws Exception {
         Path target = databaseUserDirectory("unreachable");
         int closed;

@@ -91,14 +91,18 @@ class BasebackupReplicaProviderTest {
     }
 
     @Test
-    @DisplayName("two failures are a retryable failure carrying pg_basebackup's output")
+    @DisplayName("three failures, with doubling pauses between them, are a retryable failure carrying pg_basebackup's output")
     void fails() {
+        List<Long> at = new ArrayList<>();
         Basebackup m = new Basebackup(List.of(), c -> {
             ran.add(c);
+            at.add(System.nanoTime());
             return new CommandRunner.CommandResult(1, "pg_basebackup: error: connection refused", false);
-        }, Duration.ofMillis(10));
+        }, Duration.ofMillis(100));
         ReplicaResult r = m.createReplica(request(Optional.of(DSN), Duration.ofMinutes(1)));
-        assertEquals(2, ran.size());
+        assertEquals(Basebackup.ATTEMPTS, ran.size());
+        assertTrue(at.get(1) - at.get(0) >= Duration.ofMillis(100).toNanos(), "first pause");
+        assertTrue(at.get(2) - at.get(1) >= Duration.ofMillis(200).toNanos(), "second pause, doubled");
         ReplicaResult.Failed f = (ReplicaResult.Failed) r;
         assertTrue(f.retryable());
         assertTrue(f.reason().contains("connection refused"), f.reason());

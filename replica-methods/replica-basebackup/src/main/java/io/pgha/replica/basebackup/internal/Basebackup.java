@@ -24,14 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code pg_basebackup --pgdata=<dir> -X stream --dbname=<source> <options>}, run as the database user, tried twice
- * (Patroni's behaviour: a source that just started may refuse the first attempt), the second time after a pause and
- * on an emptied directory. The whole run stays within the request's timeout.
+ * {@code pg_basebackup --pgdata=<dir> -X stream --dbname=<source> <options>}, run as the database user, tried up to
+ * {@value #ATTEMPTS} times (a source that just started, or a leader busy with a checkpoint, may refuse the first
+ * attempt; Patroni tries twice), each retry on an emptied directory after a pause that doubles, starting at the
+ * configured one (5 s, then 10 s). The whole run stays within the request's timeout.
  */
 public final class Basebackup implements ReplicaMethod {
     private static final Logger LOG = LoggerFactory.getLogger(Basebackup.class);
-    /** Patroni's number of attempts and the pause between them. */
-    public static final int ATTEMPTS = 2;
+    /** How many times pg_basebackup is tried, and the first pause between tries (it doubles after each). */
+    public static final int ATTEMPTS = 3;
     public static final Duration RETRY_PAUSE = Duration.ofSeconds(5);
 
     private final List<String> options;
@@ -95,17 +96,18 @@ public final class Basebackup implements ReplicaMethod {
             }
             lastFailure = "pg_basebackup " + (r.timedOut() ? "timed out" : "exited with " + r.exitCode()) + ": "
                     + r.output().trim();
-            LOG.warn("{} (attempt {} of {})", lastFailure, attempt, ATTEMPTS);
-            if (attempt < ATTEMPTS && !pause(deadline)) {
+            LOG.warn("{} (attempt {} of {}{})", lastFailure, attempt, ATTEMPTS, attempt < ATTEMPTS
+                    ? "; trying again in " + retryPause.multipliedBy(1L << (attempt - 1)).toMillis() + " ms" : "");
+            if (attempt < ATTEMPTS && !pause(retryPause.multipliedBy(1L << (attempt - 1)), deadline)) {
                 break;
             }
         }
         return ReplicaResult.failed(lastFailure.isEmpty() ? "pg_basebackup ran out of time" : lastFailure, true);
     }
 
-    /** Waits out the pause between attempts, unless it would pass the deadline; false when interrupted. */
-    private boolean pause(long deadline) {
-        long nanos = Math.min(retryPause.toNanos(), deadline - System.nanoTime());
+    /** Waits out the pause between attempts, cut short at the deadline; false when interrupted. */
+    private boolean pause(Duration pause, long deadline) {
+        long nanos = Math.min(pause.toNanos(), deadline - System.nanoTime());
         if (nanos <= 0) {
             return true;
         }

@@ -1,18 +1,26 @@
-package io.pgha.engine.postgres;
+package io.pgha.spi;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Splits a command line the way a POSIX shell splits words (single quotes, double quotes, backslash escapes), with
- * no expansion of any kind: Patroni's {@code post_bootstrap} and callbacks are shell-split, never run by a shell.
+ * no expansion of any kind. Patroni's configured commands ({@code post_bootstrap}, callbacks, a custom replica or
+ * bootstrap method's {@code command}) are shell-split this way and never run by a shell, so plugins that run such a
+ * command must split it the same way.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 1.0
  */
 public final class ShellWords {
     private ShellWords() {
     }
 
     /**
-     * @throws IllegalArgumentException for an unterminated quote or a trailing backslash
+     * The words of {@code line}, quotes removed; an empty list for a blank line.
+     *
+     * @throws IllegalArgumentException for an unterminated quote or a trailing backslash, naming the line
      */
     public static List<String> split(String line) {
         List<String> words = new ArrayList<>();
