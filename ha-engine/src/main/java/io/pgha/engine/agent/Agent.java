@@ -1,5 +1,6 @@
 package io.pgha.engine.agent;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgha.engine.Versions;
 import io.pgha.engine.config.DynamicConfig;
 import io.pgha.engine.config.LoadedConfig;
@@ -11,6 +12,11 @@ import io.pgha.engine.ha.HttpPeerProbe;
 import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.LeaseGuard;
 import io.pgha.engine.ha.MemberIdentity;
+import io.pgha.engine.ha.TimingReport;
+import io.pgha.engine.journal.DecisionJournal;
+import io.pgha.engine.journal.EventKind;
+import io.pgha.engine.metrics.AgentMetrics;
+import io.pgha.engine.metrics.MeteredDcs;
 import io.pgha.engine.plugin.LoadedProvider;
 import io.pgha.engine.plugin.PluginRegistry;
 import io.pgha.engine.rest.RestApiServer;
@@ -58,11 +64,14 @@ public final class Agent implements AutoCloseable {
     private final HaLoop loop;
     private final RestApiServer rest;
     private final DcsClient.Subscription watch;
+    private final DecisionJournal journal;
+    private final AgentMetrics metrics;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
     private Agent(PghaConfig config, DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
-            Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch) {
+            Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch, DecisionJournal journal,
+            AgentMetrics metrics) {
         this.config = config;
         this.dcs = dcs;
         this.database = database;
@@ -72,6 +81,8 @@ public final class Agent implements AutoCloseable {
         this.loop = loop;
         this.rest = rest;
         this.watch = watch;
+        this.journal = journal;
+        this.metrics = metrics;
     }
 
     /**
@@ -100,7 +111,9 @@ public final class Agent implements AutoCloseable {
                 environment);
         EngineContext context = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot,
                 dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings());
-        DcsClient dcs = dcsProvider.contextual(DcsClient.class, dcsProvider.call(p -> p.open(config.dcs().section(), context)));
+        PrometheusMeterRegistry registry = AgentMetrics.newRegistry(config.scope(), config.name());
+        DcsClient dcs = MeteredDcs.wrap(dcsProvider.contextual(DcsClient.class,
+                dcsProvider.call(p -> p.open(config.dcs().section(), context))), registry);
         try {
             refuseDuplicateMember(config, dcs);
             database.adoptRunningPostmaster();
@@ -109,10 +122,15 @@ public final class Agent implements AutoCloseable {
                     "postgres://" + config.postgresql().memberConnectAddress() + "/postgres",
                     config.restapi().apiUrl(), config.tags().asMemberTags());
             HaClock clock = HaClock.system();
-            LeaseGuard guard = new LeaseGuard(database, clock);
+            DecisionJournal journal = new DecisionJournal(config.name(), clock, database.fenceWorstCase(),
+                    DecisionJournal.DEFAULT_CAPACITY);
+            LeaseGuard guard = new LeaseGuard(database, clock, journal);
+            journal.leaseFrom(guard);
+            AgentMetrics metrics = new AgentMetrics(registry, guard, clock, database.fenceWorstCase());
+            journal.subscribe(metrics::decided);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
             Ha ha = new Ha(me, dcs, database, probe, guard, clock, cluster -> policy(config, cluster, dynamic));
-            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
+            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1), List.of(journal, metrics));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
             List<ConfigProblem> restProblems = new ArrayList<>();
             RestApiSettings restSettings = RestApiSettings.fromConfig(restSection(loaded), 4, restProblems);
@@ -121,14 +139,17 @@ public final class Agent implements AutoCloseable {
             }
             RestApiServer rest = RestApiServer.builder(restSettings).identity(config.scope(), config.name())
                     .patroniVersion(Versions.PATRONI_COMPATIBLE).memberStatus(bridge).clusterView(bridge)
-                    .switchover(bridge).build();
+                    .switchover(bridge).metrics(registry).events(journal).build();
             rest.start();
             DcsClient.Subscription watch = dcs.watch(loop);
+            journal.note(EventKind.AGENT, "agent started (pgha " + Versions.engine() + ", DCS " + config.dcs().name()
+                    + ")");
+            LOG.info(TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase()).text());
             loop.start();
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch);
+            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch, journal, metrics);
         } catch (RuntimeException e) {
             dcs.close();
             database.close();
@@ -230,13 +251,16 @@ public final class Agent implements AutoCloseable {
         LOG.info("shutting down member {}", config.name());
         try {
             loop.stop(Duration.ofSeconds(60));
-            LOG.info(ha.shutdown());
+            String outcome = ha.shutdown();
+            LOG.info(outcome);
+            journal.note(EventKind.AGENT, "agent stopping: " + outcome);
         } catch (RuntimeException e) {
             LOG.error("error while shutting down: {}", e.getMessage(), e);
         } finally {
             watch.close();
             rest.stop();
             guard.close();
+            metrics.close();
             probe.close();
             dcs.close();
             database.close();
