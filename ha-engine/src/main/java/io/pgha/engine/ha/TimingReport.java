@@ -60,7 +60,7 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
             warnings.add(String.format(Locale.ROOT, "UNSAFE: ttl %d s is shorter than 2 x retry_timeout + fencing "
                     + "margin = %s s: a DCS answering at the limit of retry_timeout can cost a healthy primary its "
                     + "lock and get it fenced; raise ttl to at least %d or lower retry_timeout",
-                    ttl.toSeconds(), secs(needed), (long) Math.ceil(needed.toMillis() / 1000.0)));
+                    ttl.toSeconds(), secs(needed), safeTtl(timings, fenceWorstCase)));
         }
         if (timings.loopWait().compareTo(ttl.minus(margin)) >= 0) {
             warnings.add(String.format(Locale.ROOT, "UNSAFE: loop_wait %d s leaves no room to refresh the lock before "
@@ -78,6 +78,18 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
         }
         return new TimingReport(timings, dcs, fenceWorstCase, lockExpiry, detection, race, TYPICAL_PROMOTION, margin,
                 demotion, warnings);
+    }
+
+    /** The smallest whole ttl that passes the rule (the slack grows with ttl, so this is a fixed point). */
+    static long safeTtl(DcsTimings timings, Duration fenceWorstCase) {
+        long ttl = Math.max(1, timings.ttl().toSeconds());
+        while (true) {
+            DcsTimings t = new DcsTimings(Duration.ofSeconds(ttl), timings.loopWait(), timings.retryTimeout());
+            if (t.retryTimeout().multipliedBy(2).plus(HaPolicy.fenceMargin(t, fenceWorstCase)).compareTo(t.ttl()) <= 0) {
+                return ttl;
+            }
+            ttl++;
+        }
     }
 
     /** Lock expiry + detection + race + usual promotion. */

@@ -50,6 +50,8 @@ public final class DecisionJournal implements CycleListener, FenceListener {
     private HaSnapshot previous;
     private String previousShape = "";
     private boolean previousDcsReachable = true;
+    /** The cluster as last read from the DCS: a cycle that could not read it keeps showing an older view. */
+    private ClusterState lastRead;
 
     /**
      * @param member this member's name
@@ -92,6 +94,9 @@ public final class DecisionJournal implements CycleListener, FenceListener {
             changes = changes(previous, snapshot, reachable);
             boolean record = !shape.equals(previousShape) || !changes.isEmpty();
             previous = snapshot;
+            if (reachable) {
+                lastRead = snapshot.cluster();
+            }
             previousShape = shape;
             previousDcsReachable = reachable;
             if (!record) {
@@ -173,6 +178,12 @@ public final class DecisionJournal implements CycleListener, FenceListener {
         if (changes.contains("dcs: unreachable -> reachable")) {
             return EventKind.DCS_REACHABLE;
         }
+        if (changes.contains("lock: not held -> held")) {
+            return EventKind.LOCK_ACQUIRED;
+        }
+        if (changes.contains("lock: held -> not held")) {
+            return EventKind.LOCK_LOST;
+        }
         for (String c : changes) {
             if (c.startsWith("leader:")) {
                 return EventKind.LEADER_CHANGED;
@@ -194,8 +205,8 @@ public final class DecisionJournal implements CycleListener, FenceListener {
         change(out, "role", roleOf(b), roleOf(a));
         change(out, "postgres", b.process().patroniState(), a.process().patroniState());
         change(out, "lock", before.holdsLock() ? "held" : "not held", after.holdsLock() ? "held" : "not held");
-        if (reachable) {
-            change(out, "leader", leaderOf(before.cluster()), leaderOf(after.cluster()));
+        if (reachable && lastRead != null) {
+            change(out, "leader", leaderOf(lastRead), leaderOf(after.cluster()));
         }
         if (b.timeline() > 0 && a.timeline() > 0) {
             change(out, "timeline", String.valueOf(b.timeline()), String.valueOf(a.timeline()));
