@@ -19,6 +19,7 @@ import io.pgha.engine.metrics.AgentMetrics;
 import io.pgha.engine.metrics.MeteredDcs;
 import io.pgha.engine.plugin.LoadedProvider;
 import io.pgha.engine.plugin.PluginRegistry;
+import io.pgha.engine.rest.AgentCheckServer;
 import io.pgha.engine.rest.RestApiServer;
 import io.pgha.engine.rest.RestApiSettings;
 import io.pgha.spi.ConfigProblem;
@@ -29,12 +30,14 @@ import io.pgha.spi.dcs.DcsClient;
 import io.pgha.spi.dcs.DcsProvider;
 import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.spi.dcs.Member;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -66,12 +69,13 @@ public final class Agent implements AutoCloseable {
     private final DcsClient.Subscription watch;
     private final DecisionJournal journal;
     private final AgentMetrics metrics;
+    private final Optional<AgentCheckServer> agentCheck;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
     private Agent(PghaConfig config, DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
             Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch, DecisionJournal journal,
-            AgentMetrics metrics) {
+            AgentMetrics metrics, Optional<AgentCheckServer> agentCheck) {
         this.config = config;
         this.dcs = dcs;
         this.database = database;
@@ -83,6 +87,7 @@ public final class Agent implements AutoCloseable {
         this.watch = watch;
         this.journal = journal;
         this.metrics = metrics;
+        this.agentCheck = agentCheck;
     }
 
     /**
@@ -105,6 +110,7 @@ public final class Agent implements AutoCloseable {
         for (ConfigProblem w : loaded.warnings()) {
             LOG.warn("config: {}", w);
         }
+        Optional<InetSocketAddress> agentCheckAddress = agentCheckAddress(restSection(loaded));
 
         AtomicReference<DynamicConfig> dynamic = new AtomicReference<>(config.bootstrap().dcs());
         PostgresDatabase database = PostgresDatabase.create(config, loaded.tree(), dynamic::get, plugins, stateRoot,
@@ -141,6 +147,8 @@ public final class Agent implements AutoCloseable {
                     .patroniVersion(Versions.PATRONI_COMPATIBLE).memberStatus(bridge).clusterView(bridge)
                     .switchover(bridge).metrics(registry).events(journal).build();
             rest.start();
+            Optional<AgentCheckServer> agentCheck = agentCheckAddress.map(a -> AgentCheckServer.start(a,
+                    config.scope(), config.name(), bridge, bridge, Clock.systemUTC()));
             DcsClient.Subscription watch = dcs.watch(loop);
             journal.note(EventKind.AGENT, "agent started (pgha " + Versions.engine() + ", DCS " + config.dcs().name()
                     + ")");
@@ -149,7 +157,7 @@ public final class Agent implements AutoCloseable {
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch, journal, metrics);
+            return new Agent(config, dcs, database, guard, probe, ha, loop, rest, watch, journal, metrics, agentCheck);
         } catch (RuntimeException e) {
             dcs.close();
             database.close();
@@ -191,6 +199,32 @@ public final class Agent implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = r instanceof Map ? (Map<String, Object>) r : Map.of();
         return new io.pgha.spi.ConfigSection("restapi", m);
+    }
+
+    /** {@code restapi.agent_check_listen: host:port}, pgha's HAProxy agent-check port; empty when not set. */
+    static Optional<InetSocketAddress> agentCheckAddress(io.pgha.spi.ConfigSection restapi) {
+        Object v = restapi.asMap().get("agent_check_listen");
+        if (v == null) {
+            return Optional.empty();
+        }
+        String text = String.valueOf(v).strip();
+        int colon = text.lastIndexOf(':');
+        String path = "restapi.agent_check_listen";
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new InvalidConfigException(List.of(ConfigProblem.error(path, "got '" + text
+                    + "': expected host:port, e.g. 127.0.0.1:5555")));
+        }
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException("out of range");
+            }
+            String host = text.substring(0, colon).replaceAll("^\\[|]$", "");
+            return Optional.of(new InetSocketAddress(host.equals("*") ? "0.0.0.0" : host, port));
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(List.of(ConfigProblem.error(path, "got '" + text
+                    + "': the port must be a number from 1 to 65535")));
+        }
     }
 
     private static Optional<String> basicAuth(PghaConfig config) {
@@ -258,6 +292,7 @@ public final class Agent implements AutoCloseable {
             LOG.error("error while shutting down: {}", e.getMessage(), e);
         } finally {
             watch.close();
+            agentCheck.ifPresent(AgentCheckServer::close);
             rest.stop();
             guard.close();
             metrics.close();
