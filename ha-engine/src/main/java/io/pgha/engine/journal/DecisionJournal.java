@@ -52,6 +52,11 @@ public final class DecisionJournal implements CycleListener, FenceListener {
     private boolean previousDcsReachable = true;
     /** The cluster as last read from the DCS: a cycle that could not read it keeps showing an older view. */
     private ClusterState lastRead;
+    /**
+     * The highest timeline PostgreSQL reported. A standby reports the timeline of its last restartpoint, which can lag
+     * behind the one it replays for a while; only a move past the highest seen is news.
+     */
+    private long highestTimeline;
 
     /**
      * @param member this member's name
@@ -97,6 +102,7 @@ public final class DecisionJournal implements CycleListener, FenceListener {
             if (reachable) {
                 lastRead = snapshot.cluster();
             }
+            highestTimeline = Math.max(highestTimeline, snapshot.postgres().timeline());
             previousShape = shape;
             previousDcsReachable = reachable;
             if (!record) {
@@ -208,8 +214,8 @@ public final class DecisionJournal implements CycleListener, FenceListener {
         if (reachable && lastRead != null) {
             change(out, "leader", leaderOf(lastRead), leaderOf(after.cluster()));
         }
-        if (b.timeline() > 0 && a.timeline() > 0) {
-            change(out, "timeline", String.valueOf(b.timeline()), String.valueOf(a.timeline()));
+        if (a.timeline() > highestTimeline && highestTimeline > 0) {
+            change(out, "timeline", String.valueOf(highestTimeline), String.valueOf(a.timeline()));
         }
         change(out, "dcs", previousDcsReachable ? "reachable" : "unreachable", reachable ? "reachable" : "unreachable");
         change(out, "config", settings(before.policy()), settings(after.policy()));
