@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -183,8 +184,10 @@ class RoutingIT {
         try (Writer proxy = Writer.jdbc("haproxy", "jdbc:postgresql://127.0.0.1:" + haproxy.primaryPort()
                 + "/postgres?" + TIMEOUTS);
                 Writer jdbc = Writer.jdbc("pgjdbc", multiHost + "&targetServerType=primary");
-                Writer psql = Writer.psql("libpq", cluster.members())) {
-            for (Writer w : List.of(proxy, jdbc, psql)) {
+                Writer psql = Writer.psql("libpq", cluster.members());
+                Writer discovery = Writer.discovery("discovery", cluster.members())) {
+            List<Writer> writers = List.of(proxy, jdbc, psql, discovery);
+            for (Writer w : writers) {
                 w.awaitSuccess(Waits.seconds(20));
             }
             long postmaster = oldLeader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
@@ -194,12 +197,12 @@ class RoutingIT {
             assertTrue(oldLeader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
             ClusterMember newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(TestCluster.TTL + 40));
             double failover = Waits.secondsSince(start);
-            for (Writer w : List.of(proxy, jdbc, psql)) {
+            for (Writer w : writers) {
                 w.awaitSuccessOn(newLeader.pgPort(), start, Waits.seconds(60));
             }
             report("kill -9 of %s (agent and postmaster): %s promoted after %s", oldLeader, newLeader,
                     Waits.fmt(failover));
-            for (Writer w : List.of(proxy, jdbc, psql)) {
+            for (Writer w : writers) {
                 report("  writes through %s failed for %s (%s)", w.name(), Waits.fmt(w.longestOutageSince(start)),
                         w.summarySince(start));
                 assertTrue(w.successesSince(start).stream().allMatch(s -> s.port() == oldLeader.pgPort()
@@ -320,6 +323,82 @@ class RoutingIT {
             };
             w.thread.start();
             return w;
+        }
+
+        /**
+         * The discovery pattern of {@code conf/client-routing.md}: ask the members' {@code GET /cluster} in turn for
+         * the member whose role is {@code leader}, connect to its host and port, and discover again after a failure.
+         */
+        static Writer discovery(String name, List<ClusterMember> members) {
+            Writer w = new Writer(name) {
+                private Connection c;
+
+                @Override
+                Attempt attempt() {
+                    try {
+                        if (c == null || c.isClosed()) {
+                            Optional<String> leader = discoverLeader(members);
+                            if (leader.isEmpty()) {
+                                return new Attempt(System.nanoTime(), false, -1, "no member names a leader");
+                            }
+                            c = DriverManager.getConnection("jdbc:postgresql://" + leader.get() + "/postgres?"
+                                    + TIMEOUTS, credentials());
+                        }
+                        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE
+                                + " (writer) VALUES (?) RETURNING inet_server_port()")) {
+                            s.setString(1, name);
+                            try (ResultSet r = s.executeQuery()) {
+                                r.next();
+                                return new Attempt(System.nanoTime(), true, r.getInt(1), null);
+                            }
+                        }
+                    } catch (SQLException e) {
+                        cleanUp();
+                        return new Attempt(System.nanoTime(), false, -1, e.getMessage());
+                    }
+                }
+
+                @Override
+                void cleanUp() {
+                    try {
+                        if (c != null) {
+                            c.close();
+                        }
+                    } catch (SQLException ignored) {
+                        // the server is gone
+                    }
+                    c = null;
+                }
+            };
+            w.thread.start();
+            return w;
+        }
+
+        /** {@code host:port} of the member some member's {@code GET /cluster} names as leader. */
+        @SuppressWarnings("unchecked")
+        static Optional<String> discoverLeader(List<ClusterMember> members) {
+            for (ClusterMember m : members) {
+                try {
+                    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(m.restUrl() + "/cluster"))
+                            .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        continue;
+                    }
+                    List<Map<String, Object>> list = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(
+                            r.body())).get("members");
+                    for (Map<String, Object> e : list) {
+                        if ("leader".equals(e.get("role")) && e.get("host") != null) {
+                            return Optional.of(e.get("host") + ":" + e.get("port"));
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // this member does not answer: ask the next
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+            return Optional.empty();
         }
 
         /** libpq through {@code psql}: a new session per write, multi-host with target_session_attrs=read-write. */
