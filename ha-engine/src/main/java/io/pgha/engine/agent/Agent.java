@@ -152,7 +152,12 @@ public final class Agent implements AutoCloseable {
             DcsClient.Subscription watch = dcs.watch(loop);
             journal.note(EventKind.AGENT, "agent started (pgha " + Versions.engine() + ", DCS " + config.dcs().name()
                     + ")");
-            LOG.info(TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase()).text());
+            TimingReport timings = TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase());
+            if (timings.warnings().isEmpty()) {
+                LOG.info(timings.text());
+            } else {
+                LOG.warn(timings.text());
+            }
             loop.start();
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
