@@ -2,6 +2,7 @@ package io.pgha.engine.journal;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,7 +53,7 @@ public record ClusterEvent(Instant time, String member, long seq, String kind, S
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> factMap = (Map<String, Object>) f;
-        java.util.Map<String, Object> nonNull = new java.util.LinkedHashMap<>();
+        Map<String, Object> nonNull = new LinkedHashMap<>();
         factMap.forEach((k, v) -> nonNull.put(k, v == null ? "" : v));
         return new ClusterEvent(time, text(e, "member"), n.longValue(), text(e, "kind"), text(e, "reason"),
                 c.stream().map(String::valueOf).toList(), nonNull);
