@@ -45,6 +45,7 @@ public final class ClusterMember {
     private final Path agentLog;
     private final int restPort;
     private final int pgPort;
+    private final int agentCheckPort;
     private final String superuser;
     private final String superuserPassword;
     private final Path pghaHome;
@@ -52,7 +53,8 @@ public final class ClusterMember {
     private Process agent;
     private boolean frozen;
 
-    ClusterMember(String name, Path dir, Path configFile, Path dataDir, int restPort, int pgPort, String superuser,
+    ClusterMember(String name, Path dir, Path configFile, Path dataDir, int restPort, int pgPort, int agentCheckPort,
+            String superuser,
             String superuserPassword, Path pghaHome) {
         this.name = name;
         this.dir = dir;
@@ -61,6 +63,7 @@ public final class ClusterMember {
         this.agentLog = dir.resolve("agent.log");
         this.restPort = restPort;
         this.pgPort = pgPort;
+        this.agentCheckPort = agentCheckPort;
         this.superuser = superuser;
         this.superuserPassword = superuserPassword;
         this.pghaHome = pghaHome;
@@ -101,6 +104,16 @@ public final class ClusterMember {
 
     public int pgPort() {
         return pgPort;
+    }
+
+    /** The TCP port answering HAProxy's agent-check ({@code restapi.agent_check_listen}). */
+    public int agentCheckPort() {
+        return agentCheckPort;
+    }
+
+    /** The distribution this member's agent runs from ({@code bin/pgha}). */
+    public Path pghaHome() {
+        return pghaHome;
     }
 
     public String restUrl() {

@@ -141,25 +141,27 @@ public final class TestCluster implements AutoCloseable {
     private ClusterMember newMember(String name) {
         int rest = freePort();
         int pg = freePort();
+        int agentCheck = freePort();
         Path dir = base.resolve(name);
         Path data = dir.resolve("data");
         Path conf = dir.resolve("patroni.yml");
         try {
             Files.createDirectories(dir);
             traversable(dir);
-            Files.writeString(conf, config(name, rest, pg, data), StandardCharsets.UTF_8);
+            Files.writeString(conf, config(name, rest, pg, agentCheck, data), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare member " + name + " in " + dir, e);
         }
-        return new ClusterMember(name, dir, conf, data, rest, pg, SUPERUSER, SUPERUSER_PASSWORD, pghaHome);
+        return new ClusterMember(name, dir, conf, data, rest, pg, agentCheck, SUPERUSER, SUPERUSER_PASSWORD, pghaHome);
     }
 
     /** A Patroni configuration as an operator would write it (flow-style YAML). */
-    private String config(String name, int rest, int pg, Path data) {
+    private String config(String name, int rest, int pg, int agentCheck, Path data) {
         return String.join("\n",
                 "scope: " + scope,
                 "name: " + name,
-                "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest + "}",
+                "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest
+                        + ", agent_check_listen: 127.0.0.1:" + agentCheck + "}",
                 dcs.configYaml(),
                 "bootstrap:",
                 "  dcs: {ttl: " + ttl + ", loop_wait: " + loopWait + ", retry_timeout: " + retryTimeout

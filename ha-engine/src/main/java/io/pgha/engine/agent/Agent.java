@@ -1,5 +1,6 @@
 package io.pgha.engine.agent;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgha.engine.Versions;
 import io.pgha.engine.config.DynamicConfig;
 import io.pgha.engine.config.FencingConfig;
@@ -12,8 +13,14 @@ import io.pgha.engine.ha.HttpPeerProbe;
 import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.LeaseGuard;
 import io.pgha.engine.ha.MemberIdentity;
+import io.pgha.engine.ha.TimingReport;
+import io.pgha.engine.journal.DecisionJournal;
+import io.pgha.engine.journal.EventKind;
+import io.pgha.engine.metrics.AgentMetrics;
+import io.pgha.engine.metrics.MeteredDcs;
 import io.pgha.engine.plugin.LoadedProvider;
 import io.pgha.engine.plugin.PluginRegistry;
+import io.pgha.engine.rest.AgentCheckServer;
 import io.pgha.engine.rest.RestApiServer;
 import io.pgha.engine.rest.RestApiSettings;
 import io.pgha.spi.ConfigProblem;
@@ -24,12 +31,14 @@ import io.pgha.spi.dcs.DcsClient;
 import io.pgha.spi.dcs.DcsProvider;
 import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.spi.dcs.Member;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -63,12 +72,16 @@ public final class Agent implements AutoCloseable {
     private final HaLoop loop;
     private final RestApiServer rest;
     private final DcsClient.Subscription watch;
+    private final DecisionJournal journal;
+    private final AgentMetrics metrics;
+    private final Optional<AgentCheckServer> agentCheck;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
     private Agent(AtomicReference<LoadedConfig> loaded, java.util.concurrent.atomic.AtomicLong fileGeneration,
             DcsClient dcs, PostgresDatabase database, LeaseGuard guard, HttpPeerProbe probe,
-            Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch) {
+            Ha ha, HaLoop loop, RestApiServer rest, DcsClient.Subscription watch, DecisionJournal journal,
+            AgentMetrics metrics, Optional<AgentCheckServer> agentCheck) {
         this.loaded = loaded;
         this.fileGeneration = fileGeneration;
         this.config = loaded.get().config();
@@ -80,6 +93,9 @@ public final class Agent implements AutoCloseable {
         this.loop = loop;
         this.rest = rest;
         this.watch = watch;
+        this.journal = journal;
+        this.metrics = metrics;
+        this.agentCheck = agentCheck;
     }
 
     /**
@@ -103,13 +119,16 @@ public final class Agent implements AutoCloseable {
         for (ConfigProblem w : loaded.warnings()) {
             LOG.warn("config: {}", w);
         }
+        Optional<InetSocketAddress> agentCheckAddress = agentCheckAddress(restSection(loaded));
 
         AtomicReference<DynamicConfig> dynamic = new AtomicReference<>(config.bootstrap().dcs());
         PostgresDatabase database = PostgresDatabase.create(config, loaded.tree(), dynamic::get, plugins, stateRoot,
                 environment);
         EngineContext context = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot,
                 dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings(config.fenced()));
-        DcsClient dcs = dcsProvider.contextual(DcsClient.class, dcsProvider.call(p -> p.open(config.dcs().section(), context)));
+        PrometheusMeterRegistry registry = AgentMetrics.newRegistry(config.scope(), config.name());
+        DcsClient dcs = MeteredDcs.wrap(dcsProvider.contextual(DcsClient.class,
+                dcsProvider.call(p -> p.open(config.dcs().section(), context))), registry);
         try {
             refuseDuplicateMember(config, dcs);
             database.adoptRunningPostmaster();
@@ -120,13 +139,18 @@ public final class Agent implements AutoCloseable {
             HaClock clock = HaClock.system();
             io.pgha.engine.ha.ExternalFence fence = config.fencing().supervisor() == FencingConfig.Supervisor.REQUIRED
                     ? FencingSupervisor.start(stateRoot) : io.pgha.engine.ha.ExternalFence.NONE;
-            LeaseGuard guard = new LeaseGuard(database, clock, fence);
+            DecisionJournal journal = new DecisionJournal(config.name(), clock, database.fenceWorstCase(),
+                    DecisionJournal.DEFAULT_CAPACITY);
+            LeaseGuard guard = new LeaseGuard(database, clock, fence, journal);
+            journal.leaseFrom(guard);
+            AgentMetrics metrics = new AgentMetrics(registry, guard, clock, database.fenceWorstCase());
+            journal.subscribe(metrics::decided);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
             AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
             java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
             Ha ha = new Ha(me, dcs, database, probe, guard, clock,
                     cluster -> policy(current.get().config(), cluster, dynamic, generation.get()));
-            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1));
+            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1), List.of(journal, metrics));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
             AtomicReference<Agent> self = new AtomicReference<>();
             List<ConfigProblem> restProblems = new ArrayList<>();
@@ -140,14 +164,25 @@ public final class Agent implements AutoCloseable {
                         Agent a = self.get();
                         return a == null ? "the agent is still starting" : a.reload();
                     }))
-                    .build();
+                    .metrics(registry).events(journal).build();
             rest.start();
+            Optional<AgentCheckServer> agentCheck = agentCheckAddress.map(a -> AgentCheckServer.start(a,
+                    config.scope(), config.name(), bridge, bridge, Clock.systemUTC()));
             DcsClient.Subscription watch = dcs.watch(loop);
+            journal.note(EventKind.AGENT, "agent started (pgha " + Versions.engine() + ", DCS " + config.dcs().name()
+                    + ")");
+            TimingReport timings = TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase());
+            if (timings.warnings().isEmpty()) {
+                LOG.info(timings.text());
+            } else {
+                LOG.warn(timings.text());
+            }
             loop.start();
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            Agent agent = new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch);
+            Agent agent = new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch, journal,
+                    metrics, agentCheck);
             self.set(agent);
             return agent;
         } catch (RuntimeException e) {
@@ -247,6 +282,32 @@ public final class Agent implements AutoCloseable {
         return new io.pgha.spi.ConfigSection("restapi", m);
     }
 
+    /** {@code restapi.agent_check_listen: host:port}, pgha's HAProxy agent-check port; empty when not set. */
+    static Optional<InetSocketAddress> agentCheckAddress(io.pgha.spi.ConfigSection restapi) {
+        Object v = restapi.asMap().get("agent_check_listen");
+        if (v == null) {
+            return Optional.empty();
+        }
+        String text = String.valueOf(v).strip();
+        int colon = text.lastIndexOf(':');
+        String path = "restapi.agent_check_listen";
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new InvalidConfigException(List.of(ConfigProblem.error(path, "got '" + text
+                    + "': expected host:port, e.g. 127.0.0.1:5555")));
+        }
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException("out of range");
+            }
+            String host = text.substring(0, colon).replaceAll("^\\[|]$", "");
+            return Optional.of(new InetSocketAddress(host.equals("*") ? "0.0.0.0" : host, port));
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(List.of(ConfigProblem.error(path, "got '" + text
+                    + "': the port must be a number from 1 to 65535")));
+        }
+    }
+
     private static Optional<String> basicAuth(PghaConfig config) {
         return config.ctl().authentication().or(() -> config.restapi().authentication())
                 .map(a -> "Basic " + Base64.getEncoder().encodeToString(
@@ -305,7 +366,9 @@ public final class Agent implements AutoCloseable {
         LOG.info("shutting down member {}", config.name());
         try {
             loop.stop(Duration.ofSeconds(60));
-            LOG.info(ha.shutdown());
+            String outcome = ha.shutdown();
+            LOG.info(outcome);
+            journal.note(EventKind.AGENT, "agent stopping: " + outcome);
             if (guard.state() != LeaseGuard.State.ARMED && guard.external() instanceof FencingSupervisor f) {
                 // nothing left to guard: PostgreSQL stopped cleanly, or the cluster is paused for maintenance
                 f.close();
@@ -314,8 +377,10 @@ public final class Agent implements AutoCloseable {
             LOG.error("error while shutting down: {}", e.getMessage(), e);
         } finally {
             watch.close();
+            agentCheck.ifPresent(AgentCheckServer::close);
             rest.stop();
             guard.close();
+            metrics.close();
             probe.close();
             dcs.close();
             database.close();

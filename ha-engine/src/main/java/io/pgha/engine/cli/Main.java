@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pgha", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "High availability for PostgreSQL, compatible with Patroni.",
         subcommands = {VersionCommand.class, PluginsCommand.class, ValidateCommand.class, AgentCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, EventsCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -3,6 +3,7 @@ package io.pgha.engine.ha;
 import io.pgha.spi.dcs.ClusterChangeListener;
 import io.pgha.spi.dcs.ClusterChangeListener.ChangeKind;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -27,10 +28,17 @@ public final class HaLoop implements ClusterChangeListener, AutoCloseable {
     private boolean wakeRequested;
     private volatile boolean running = true;
     private volatile long cycles;
+    private final List<CycleListener> listeners;
 
     public HaLoop(Ha ha, Duration heartbeat) {
+        this(ha, heartbeat, List.of());
+    }
+
+    /** A loop that tells {@code listeners} (the decision journal, the metrics) about every cycle, in that order. */
+    public HaLoop(Ha ha, Duration heartbeat, List<CycleListener> listeners) {
         this.ha = ha;
         this.decisions = new DecisionLog(heartbeat);
+        this.listeners = List.copyOf(listeners);
         this.thread = new Thread(this::loop, "ha-loop");
     }
 
@@ -74,7 +82,19 @@ public final class HaLoop implements ClusterChangeListener, AutoCloseable {
             }
             cycles++;
             decisions.record(decision);
+            tell(decision, Duration.ofNanos(ha.clock().nanoTime() - started));
             waitUntil(System.nanoTime() + ha.untilNextCycle(started).toNanos());
+        }
+    }
+
+    private void tell(String decision, Duration took) {
+        HaSnapshot snapshot = ha.snapshot();
+        for (CycleListener l : listeners) {
+            try {
+                l.cycleEnded(decision, snapshot, took);
+            } catch (RuntimeException e) {
+                LOG.warn("cycle listener {} failed: {}", l.getClass().getSimpleName(), e.toString());
+            }
         }
     }
 

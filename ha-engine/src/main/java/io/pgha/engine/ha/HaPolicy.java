@@ -48,7 +48,16 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
      * wakes late on a loaded machine.
      */
     public Duration fenceMargin(Duration fenceWorstCase) {
-        Duration slack = Duration.ofMillis(Math.max(1000, timings.ttl().toMillis() / 20));
-        return fenceWorstCase.plus(slack);
+        return fenceMargin(timings, fenceWorstCase);
+    }
+
+    /** {@link #fenceMargin(Duration)} for {@code timings}, for reports made without a running loop. */
+    public static Duration fenceMargin(DcsTimings timings, Duration fenceWorstCase) {
+        return fenceWorstCase.plus(fenceSlack(timings));
+    }
+
+    /** The slack part of the margin: a twentieth of the ttl, at least a second. */
+    public static Duration fenceSlack(DcsTimings timings) {
+        return Duration.ofMillis(Math.max(1000, timings.ttl().toMillis() / 20));
     }
 }

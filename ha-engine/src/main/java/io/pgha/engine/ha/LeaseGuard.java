@@ -1,6 +1,7 @@
 package io.pgha.engine.ha;
 
 import java.time.Duration;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,16 +41,21 @@ public final class LeaseGuard implements AutoCloseable {
     private long fenceAt;
     private HaClock.Timer timer;
     private long fences;
+    private final FenceListener listener;
 
     public LeaseGuard(Database database, HaClock clock) {
-        this(database, clock, ExternalFence.NONE);
+        this(database, clock, ExternalFence.NONE, FenceListener.NONE);
     }
 
-    /** A guard that also arms {@code external}, which fences even when this JVM cannot. */
-    public LeaseGuard(Database database, HaClock clock, ExternalFence external) {
+    /**
+     * A guard that also arms {@code external}, which fences even when this JVM cannot, and tells {@code listener}
+     * about every fence it carries out.
+     */
+    public LeaseGuard(Database database, HaClock clock, ExternalFence external, FenceListener listener) {
         this.database = database;
         this.clock = clock;
-        this.external = external;
+        this.external = Objects.requireNonNull(external, "external is null");
+        this.listener = Objects.requireNonNull(listener, "listener is null");
     }
 
     /** The fence outside the agent. */
@@ -119,6 +125,7 @@ public final class LeaseGuard implements AutoCloseable {
     }
 
     private void fire(long deadline) {
+        long count;
         synchronized (lock) {
             // a renewal or release that raced with the timer wins: only the deadline the timer was armed for counts
             if (state != State.ARMED || fenceAt != deadline) {
@@ -127,7 +134,12 @@ public final class LeaseGuard implements AutoCloseable {
             state = State.FENCED;
             fenceAt = 0;
             timer = null;
-            fences++;
+            count = ++fences;
+        }
+        try {
+            listener.fenced(deadline, count);
+        } catch (RuntimeException e) {
+            LOG.warn("fence listener failed: {}", e.toString());
         }
         LOG.warn("the leader lock was not refreshed in time and may expire: stopping PostgreSQL immediately so that no "
                 + "session can commit here once another member may take over");

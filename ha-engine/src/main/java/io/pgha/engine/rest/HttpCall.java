@@ -106,6 +106,11 @@ final class HttpCall {
         send(code, TEXT, message.getBytes(StandardCharsets.UTF_8), extraHeaders);
     }
 
+    /** A body of the given content type (the Prometheus text format of {@code /metrics}). */
+    void body(int code, String contentType, String body) {
+        send(code, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
     /** {@code {"error": message}} for errors on read endpoints. */
     void jsonError(int code, String message) {
         json(code, Map.of("error", message));

@@ -2,7 +2,10 @@ package io.pgha.engine.rest;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgha.engine.Versions;
+import io.pgha.engine.journal.DecisionJournal;
 import io.pgha.spi.PghaException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,6 +60,8 @@ public final class RestApiServer implements AutoCloseable {
     private final ControlHandler controlHandler;
     private final Clock clock;
     private final Duration clusterReadTimeout;
+    private final PrometheusMeterRegistry metricsRegistry;
+    private final Optional<DecisionJournal> journal;
 
     private HttpServer server;
     private ThreadPoolExecutor requestPool;
@@ -77,6 +82,15 @@ public final class RestApiServer implements AutoCloseable {
         this.controlHandler = b.controlHandler;
         this.clock = b.clock;
         this.clusterReadTimeout = b.clusterReadTimeout;
+        this.metricsRegistry = b.metricsRegistry != null ? b.metricsRegistry : defaultRegistry(scope, name);
+        this.journal = Optional.ofNullable(b.journal);
+    }
+
+    /** Patroni's labels on every meter: {@code scope} and {@code name}. */
+    private static PrometheusMeterRegistry defaultRegistry(String scope, String name) {
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        r.config().commonTags("scope", scope, "name", name);
+        return r;
     }
 
     /** Starts configuring a server for {@code settings}. */
@@ -121,8 +135,13 @@ public final class RestApiServer implements AutoCloseable {
         slowPool = pool("pgha-rest-dcs-", SLOW_THREADS, SLOW_QUEUE);
         SwitchoverEndpoint switchover = new SwitchoverEndpoint(switchoverHandler, clusterSource, statusSource,
                 clusterReadTimeout, clock);
+        MetricsEndpoint metrics = new MetricsEndpoint(metricsRegistry,
+                () -> Snapshot.take(name, scope, statusSource.current(), clusterSource.lastRead(), clock.instant()),
+                patroniVersion);
+        Optional<EventsEndpoint> events = journal.map(j -> new EventsEndpoint(j, scope, name));
         server.createContext("/", new RestHandler(name, scope, patroniVersion, statusSource, clusterSource,
-                switchover, controlHandler, access, Map.copyOf(headers), slowPool, clusterReadTimeout, clock));
+                switchover, controlHandler, access, Map.copyOf(headers), slowPool, clusterReadTimeout, clock, metrics,
+                events));
         server.setExecutor(requestPool);
         server.start();
         RestHandler.LOG.info("REST API listening on {}://{}", isHttps() ? "https" : "http",
@@ -253,6 +272,8 @@ public final class RestApiServer implements AutoCloseable {
         private ControlHandler controlHandler = ControlHandler.NONE;
         private Clock clock = Clock.systemUTC();
         private Duration clusterReadTimeout = Duration.ofSeconds(10);
+        private PrometheusMeterRegistry metricsRegistry;
+        private DecisionJournal journal;
 
         private Builder(RestApiSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings is null");
@@ -307,6 +328,21 @@ public final class RestApiServer implements AutoCloseable {
                 throw new IllegalArgumentException("clusterReadTimeout must be positive");
             }
             this.clusterReadTimeout = d;
+            return this;
+        }
+
+        /**
+         * The registry {@code GET /metrics} scrapes; Patroni's gauges are added to it. Default: a registry of its own
+         * labelled with {@code scope} and {@code name}.
+         */
+        public Builder metrics(PrometheusMeterRegistry registry) {
+            this.metricsRegistry = Objects.requireNonNull(registry, "registry is null");
+            return this;
+        }
+
+        /** The decision journal {@code GET /events} shows; without one, that endpoint answers 501. */
+        public Builder events(DecisionJournal journal) {
+            this.journal = Objects.requireNonNull(journal, "journal is null");
             return this;
         }
 

@@ -41,7 +41,9 @@ public record RestApiSettings(String listenHost, int listenPort, Optional<Creden
     private static final Set<String> KNOWN_KEYS = Set.of("listen", "connect_address", "proxy_address",
             "authentication", "certfile", "keyfile", "keyfile_password", "cafile", "ciphers", "verify_client",
             "allowlist", "allowlist_include_members", "http_extra_headers", "https_extra_headers",
-            "request_queue_size", "server_tokens", "thread_pool_size");
+            "request_queue_size", "server_tokens", "thread_pool_size",
+            // pgha extension, read by the agent (AgentCheckServer): HAProxy's agent-check port
+            "agent_check_listen");
 
     public RestApiSettings {
         Objects.requireNonNull(listenHost, "listenHost is null");

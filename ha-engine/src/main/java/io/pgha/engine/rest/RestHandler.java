@@ -28,7 +28,7 @@ final class RestHandler implements HttpHandler {
 
     /** GET endpoints; HEAD/OPTIONS on them fall into the health logic and answer 503, as in Patroni. */
     private static final Set<String> READ_ENDPOINTS = Set.of("patroni", "cluster", "history", "config", "liveness",
-            "readiness", "metrics", "failsafe");
+            "readiness", "metrics", "failsafe", "events");
     /** Patroni write endpoints pgha does not serve yet. */
     private static final Set<String> NOT_IMPLEMENTED = Set.of("POST failsafe", "POST citus", "POST mpp",
             "POST sigterm");
@@ -45,10 +45,13 @@ final class RestHandler implements HttpHandler {
     private final Executor slowPool;
     private final Duration readTimeout;
     private final Clock clock;
+    private final MetricsEndpoint metrics;
+    private final Optional<EventsEndpoint> events;
 
     RestHandler(String name, String scope, String patroniVersion, MemberStatusSource statusSource,
             ClusterViewSource clusterSource, SwitchoverEndpoint switchover, ControlHandler control, AccessControl access,
-            Map<String, String> standardHeaders, Executor slowPool, Duration readTimeout, Clock clock) {
+            Map<String, String> standardHeaders, Executor slowPool, Duration readTimeout, Clock clock,
+            MetricsEndpoint metrics, Optional<EventsEndpoint> events) {
         this.name = name;
         this.scope = scope;
         this.patroniVersion = patroniVersion;
@@ -61,6 +64,8 @@ final class RestHandler implements HttpHandler {
         this.slowPool = slowPool;
         this.readTimeout = readTimeout;
         this.clock = clock;
+        this.metrics = metrics;
+        this.events = events;
     }
 
     @Override
@@ -124,7 +129,12 @@ final class RestHandler implements HttpHandler {
                             return false;
                         }
                         case "metrics" -> {
-                            call.jsonError(501, "GET /metrics is not implemented by pgha yet");
+                            metrics.get(call);
+                            return false;
+                        }
+                        case "events" -> {
+                            events.ifPresentOrElse(e -> e.get(call),
+                                    () -> call.jsonError(501, "this server has no decision journal"));
                             return false;
                         }
                         default -> {

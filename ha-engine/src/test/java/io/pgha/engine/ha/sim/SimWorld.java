@@ -51,6 +51,18 @@ public final class SimWorld implements AutoCloseable {
     private boolean dcsOutage;
     private final Map<String, Boolean> dcsCutOff = new HashMap<>();
     private final Map<String, Duration> dcsSlow = new HashMap<>();
+    /** Told about every completed cycle, as {@code HaLoop} tells its listeners in production (the decision journal). */
+    private final List<CycleObserver> cycleObservers = new ArrayList<>();
+
+    /** Sees one member's completed cycle. */
+    public interface CycleObserver {
+        void cycleEnded(SimMember member, String decision, io.pgha.engine.ha.HaSnapshot snapshot, Duration took);
+    }
+
+    /** Calls {@code observer} after every completed cycle of every member, on the simulation's thread of that member. */
+    public void onCycle(CycleObserver observer) {
+        cycleObservers.add(observer);
+    }
     private String lastLeader = "";
     private long lastDisturbance;
     private long maxPublishedOptime;
@@ -453,6 +465,9 @@ public final class SimWorld implements AutoCloseable {
             m.lastDecision = decision;
             m.cycles++;
             record(m.name + ": " + decision);
+            for (CycleObserver o : cycleObservers) {
+                o.cycleEnded(m, decision, ha.snapshot(), Duration.ofNanos(clock.nanoTime() - started));
+            }
             long wait = Math.max(MIN_GAP.toNanos(), ha.untilNextCycle(started).toNanos());
             m.nextCycleAt = clock.nanoTime() + wait;
             check();

@@ -1,0 +1,58 @@
+package io.pgha.engine.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.spi.dcs.DcsTimings;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("worst-case timings report")
+class TimingReportTest {
+    static final Duration FENCE = Duration.ofSeconds(2);
+
+    static DcsTimings t(int ttl, int loopWait, int retry) {
+        return new DcsTimings(Duration.ofSeconds(ttl), Duration.ofSeconds(loopWait), Duration.ofSeconds(retry));
+    }
+
+    @Test
+    @DisplayName("Patroni's defaults on etcd: failover within ttl + race + promotion, fencing 3.5 s before expiry")
+    void defaultsOnEtcd() {
+        TimingReport r = TimingReport.of(t(30, 10, 10), "etcd3", FENCE);
+        assertEquals(Duration.ofMillis(3500), r.margin(), "2 s stop + max(1 s, ttl/20)");
+        assertEquals(Duration.ofMillis(28500), r.demotionDeadline(), "ttl - slack: fencing done by then");
+        assertEquals(Duration.ZERO, r.detection(), "etcd's watch reports the expiry at once");
+        assertEquals(Duration.ofMillis(30_000 + 12_500 + 2_000), r.worstCaseFailover());
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        assertTrue(r.text().contains("worst-case failover after the primary's host dies: 44.5 s"), r.text());
+        assertTrue(r.text().contains("demotion deadline"), r.text());
+        assertTrue(r.text().contains("fencing margin: 3.5 s"), r.text());
+    }
+
+    @Test
+    @DisplayName("a DCS without expiry watch adds a loop_wait; Consul may keep a session twice its ttl")
+    void perDcs() {
+        assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection());
+        assertEquals(Duration.ofSeconds(60), TimingReport.of(t(30, 10, 10), "consul", FENCE).lockExpiry());
+    }
+
+    @Test
+    @DisplayName("ttl below 2 x retry_timeout + margin is called unsafe, with the ttl that would be safe")
+    void unsafe() {
+        TimingReport r = TimingReport.of(t(20, 5, 10), "zookeeper", FENCE);
+        assertTrue(r.unsafe(), r.text());
+        assertTrue(r.warnings().get(0).contains("raise ttl to at least 24"), r.warnings().toString());
+    }
+
+    @Test
+    @DisplayName("a ttl far above what safety needs is called slow")
+    void slow() {
+        TimingReport r = TimingReport.of(t(120, 10, 10), "etcd3", FENCE);
+        assertFalse(r.unsafe());
+        assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("slow")), r.warnings().toString());
+        assertTrue(TimingReport.of(t(90, 10, 5), "etcd3", FENCE).warnings().stream()
+                .anyMatch(w -> w.startsWith("slow")), "ttl 90 with retry 5: over three times the safe minimum");
+    }
+}
