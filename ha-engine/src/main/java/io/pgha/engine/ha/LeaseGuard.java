@@ -75,7 +75,10 @@ public final class LeaseGuard implements AutoCloseable {
             fenceAt = deadline;
             timer = clock.schedule(deadline, () -> fire(deadline));
         }
-        external.arm(deadline + EXTERNAL_DELAY.toNanos(), database.postmasterPid());
+        if (external != ExternalFence.NONE) {
+            // asks PostgreSQL for its pid only when someone outside will need it
+            external.arm(deadline + EXTERNAL_DELAY.toNanos(), database.postmasterPid());
+        }
     }
 
     /**
