@@ -9,6 +9,7 @@ import io.pgha.engine.config.PghaConfig;
 import io.pgha.engine.ha.Ha;
 import io.pgha.engine.ha.HaLoop;
 import io.pgha.engine.ha.HaPolicy;
+import io.pgha.engine.ha.SyncPolicy;
 import io.pgha.engine.ha.HttpPeerProbe;
 import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.LeaseGuard;
@@ -216,7 +217,9 @@ public final class Agent implements AutoCloseable {
                 Duration.ofSeconds(dyn.primaryStartTimeout()), dyn.postgresql().useSlots(),
                 dyn.usePgRewind(config.postgresql()), config.postgresql().removeDataDirectoryOnRewindFailure(),
                 config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
-                dyn.pause(), List.of(dyn.postgresql(), fileGeneration));
+                dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
+                new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
+                        dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()));
     }
 
     /** Applies the configuration's {@code log} section (at start-up; reloads apply it again). */

@@ -92,6 +92,8 @@ final class PostgresDatabase implements Database, AutoCloseable {
     private volatile String lastRole;
     private volatile boolean restarting;
     private volatile Optional<Upstream> following = Optional.empty();
+    /** synchronous_standby_names as the HA loop manages it; empty leaves the parameter to the configuration. */
+    private volatile Optional<String> managedSyncNames = Optional.empty();
 
     /** What a start we asked for becomes once PostgreSQL runs. */
     private record PendingStart(LifecycleEvent event, Optional<String> oldRole, Optional<String> newRole) {
@@ -500,6 +502,32 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
+    public List<io.pgha.engine.ha.StandbyLink> standbys() {
+        return wrap("read pg_stat_replication", () -> pg.sql().replication().stream()
+                .map(r -> new io.pgha.engine.ha.StandbyLink(r.applicationName(), r.state(), r.syncState(),
+                        r.flushLsn().map(Lsn::value).orElse(0L)))
+                .toList());
+    }
+
+    @Override
+    public void setSynchronousStandbyNames(Optional<String> value) {
+        if (value.equals(managedSyncNames)) {
+            return;
+        }
+        managedSyncNames = value;
+        PgObservation now = observe();
+        if (now.isRunning()) {
+            // also on a standby about to be promoted: the promoted server keeps the file written now
+            ServerRole role = following.isPresent() || now.role() == PgRole.REPLICA ? standby(following)
+                    : ServerRole.primary();
+            wrap("set synchronous_standby_names", () -> {
+                pg.reload(role, serverConfig());
+                return null;
+            });
+        }
+    }
+
+    @Override
     public void checkpoint(Runnable whileWaiting) {
         withHeartbeat("checkpoint", () -> {
             pg.sql().checkpoint(Duration.ofSeconds(60));
@@ -565,6 +593,13 @@ final class PostgresDatabase implements Database, AutoCloseable {
     private ServerConfig serverConfig() {
         DynamicConfig dyn = dynamic.get();
         Map<String, String> parameters = new LinkedHashMap<>(PostgresParameters.effective(config, dyn));
+        Optional<String> syncNames = managedSyncNames;
+        if (syncNames.isEmpty() && dyn.synchronousMode() != DynamicConfig.SynchronousMode.OFF
+                && dyn.synchronousModeStrict()) {
+            // before the HA loop has decided, a strict primary (started after a crash, say) waits for any standby
+            syncNames = Optional.of("*");
+        }
+        syncNames.ifPresent(v -> parameters.put("synchronous_standby_names", v));
         List<String> hba = config.postgresql().pgHba().or(() -> dyn.postgresql().pgHba()).orElse(List.of());
         List<String> ident = config.postgresql().pgIdent().or(() -> dyn.postgresql().pgIdent()).orElse(List.of());
         return new ServerConfig(parameters, hba, ident);

@@ -52,7 +52,8 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
         Duration ttl = s.policy().timings().ttl();
         MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(), Ha.roleName(pg))
                 .tags(s.me().tags())
-                .settings(new HaSettings(s.policy().paused(), false, HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
+                .settings(new HaSettings(s.policy().paused(), false,
+                        s.policy().sync().enabled() ? HaSettings.SyncMode.ON : HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
                         ttl))
                 .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
         if (s.holdsLock() && pg.isRunningPrimary()) {

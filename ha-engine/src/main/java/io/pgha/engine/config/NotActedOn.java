@@ -31,18 +31,14 @@ public final class NotActedOn {
 
     /** Keys of the dynamic configuration this version acts on. */
     static final Set<String> ACTED_ON = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
-            "primary_start_timeout", "master_start_timeout", "postgresql", "pause");
+            "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
+            "synchronous_node_count", "maximum_lag_on_syncnode");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
-            new Entry("synchronous_mode", d -> d.synchronousMode() != DynamicConfig.SynchronousMode.OFF, true,
-                    "replication stays asynchronous, so a failover can lose acknowledged commits"),
-            new Entry("synchronous_mode_strict", DynamicConfig::synchronousModeStrict, true,
-                    "the primary accepts commits without any synchronous standby"),
-            new Entry("synchronous_node_count", d -> d.raw().containsKey("synchronous_node_count"), false,
-                    "no standby is made synchronous"),
-            new Entry("maximum_lag_on_syncnode", d -> d.raw().containsKey("maximum_lag_on_syncnode"), false,
-                    "no synchronous standby is managed"),
+            new Entry("synchronous_mode", d -> d.synchronousMode() == DynamicConfig.SynchronousMode.QUORUM, true,
+                    "quorum commit is not implemented (synchronous_mode: on is); replication would stay "
+                            + "asynchronous, so a failover could lose acknowledged commits"),
             new Entry("failsafe_mode", DynamicConfig::failsafeMode, true,
                     "a DCS outage demotes the primary even when every member can still see it"),
             new Entry("standby_cluster", d -> d.standbyCluster().isPresent(), true,
@@ -100,9 +96,6 @@ public final class NotActedOn {
             }
             default -> {
             }
-        }
-        if (config.tags().nosync()) {
-            problems.add(problem("tags.nosync", false, "there are no synchronous standbys to keep this member from"));
         }
         if (config.citus().isPresent()) {
             problems.add(problem("citus", true, "the Citus coordinator and workers are not registered with each "

@@ -11,7 +11,7 @@ import java.util.Set;
  * <p>Called from the HA loop thread only, except {@link #observe()} (also from the fencing guard) and
  * {@link #fence()} (from the fencing guard), which are thread-safe.
  */
-public interface Database {
+public interface Database extends SyncStandbyControl {
 
     /** A fresh snapshot; bounded by a short query timeout (answers {@code UNKNOWN} role when PostgreSQL is slow). */
     PgObservation observe();

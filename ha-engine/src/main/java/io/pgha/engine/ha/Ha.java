@@ -10,6 +10,7 @@ import io.pgha.spi.dcs.LeaderStatus;
 import io.pgha.spi.dcs.Member;
 import io.pgha.spi.dcs.MemberData;
 import io.pgha.spi.dcs.Precondition;
+import io.pgha.spi.dcs.SyncState;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +70,7 @@ public final class Ha {
      * decisions fall back on this, as Patroni does, so a primary whose status query fails is still demoted.
      */
     private volatile PgRole lastKnownRole = PgRole.UNKNOWN;
+    private final SyncReplication sync;
     /** Whether this cycle already refreshed the lock (at its start). */
     private boolean renewedThisCycle;
     /** The last observation of the cycle, for a renewal that cannot wait for a fresh one. */
@@ -128,6 +130,7 @@ public final class Ha {
         this.policyOf = Objects.requireNonNull(policyOf, "policyOf is null");
         this.policy = policyOf.apply(ClusterState.EMPTY);
         this.lease = new LeaderLease(dcs, guard, clock, database.fenceWorstCase(), policy);
+        this.sync = new SyncReplication(me.name(), dcs, database);
         warnIfTimingsCannotHoldTheLock(policy);
         snapshot.set(new HaSnapshot(me, PgObservation.stopped(PgProcessState.STOPPED, Optional.empty()),
                 ClusterState.EMPTY, Instant.EPOCH, false, "starting", policy, clock.now()));
@@ -834,6 +837,10 @@ public final class Ha {
                 LOG.warn("could not create replication slots before promotion: {}", e.getMessage());
             }
         }
+        Optional<String> postponed = sync.beforePromote(cluster, policy.sync());
+        if (postponed.isPresent()) {
+            return postponed.get();
+        }
         try {
             database.promote(policy.timings().retryTimeout().plus(Duration.ofSeconds(10)));
         } catch (PromotionVetoed e) {
@@ -870,6 +877,7 @@ public final class Ha {
             return message + "; PostgreSQL did not stop, the fencing guard stays armed";
         }
         lastKnownRole = PgRole.UNKNOWN;
+        sync.demoted();
         lease.released();
         return message;
     }
@@ -906,14 +914,16 @@ public final class Ha {
                 .filter(m -> candidate.map(c -> c.equals(m.name())).orElse(true)).toList();
         Map<String, Optional<PeerStatus>> answers = peers.probe(others);
         long leaderWal = database.observe().walPosition();
+        Optional<SyncState> authority = SyncReplication.authority(cluster, policy.sync());
         Optional<PeerStatus> best = answers.values().stream().flatMap(Optional::stream)
                 .filter(p -> !p.noFailover() && p.state().equals("running") && p.role().equals("replica"))
+                .filter(p -> authority.map(a -> a.isSyncStandby(p.name())).orElse(true))
                 .filter(p -> leaderWal - p.walPosition() <= policy.maximumLagOnFailover())
                 .max(java.util.Comparator.comparingLong(PeerStatus::walPosition));
         if (best.isEmpty()) {
             dcs.clearFailover(Precondition.version(f.version()));
-            LOG.warn("switchover: no healthy candidate {}found; cancelled the request",
-                    candidate.map(c -> "(" + c + ") ").orElse(""));
+            LOG.warn("switchover: no healthy {}candidate {}found; cancelled the request",
+                    authority.isPresent() ? "synchronous " : "", candidate.map(c -> "(" + c + ") ").orElse(""));
             return Optional.empty();
         }
         return Optional.of(gracefulHandover(cluster, best.get().name()));
@@ -932,6 +942,7 @@ public final class Ha {
             return "switchover: PostgreSQL did not stop; keeping the lock";
         }
         lastKnownRole = PgRole.UNKNOWN;
+        sync.demoted();
         lease.released();
         publishShutdownPosition();
         dcs.releaseLeader();
@@ -980,6 +991,13 @@ public final class Ha {
             return Optional.of("my WAL position " + myWal + " is " + (optime - myWal) + " bytes behind the last known "
                     + "leader position, more than maximum_lag_on_failover " + policy.maximumLagOnFailover());
         }
+        // Only members the sync key vouches for hold every acknowledged commit: no other may take over, and none
+        // of the others needs to be deferred to.
+        Optional<SyncState> authority = SyncReplication.authority(cluster, policy.sync());
+        if (authority.isPresent() && !SyncReplication.mayPromote(authority.get(), me.name())) {
+            return Optional.of("I am not a synchronous standby (the sync key names " + authority.get().syncStandbys()
+                    + ")");
+        }
         Optional<String> requestedCandidate = failover.flatMap(FailoverRequest::candidate);
         Optional<String> formerLeader = failover.flatMap(FailoverRequest::leader);
         Map<String, Member> toAsk = new LinkedHashMap<>();
@@ -1005,6 +1023,9 @@ public final class Ha {
                 return Optional.of("Primary (" + p.name() + ") is still alive");
             }
             if (p.noFailover() || !p.state().equals("running")) {
+                continue;
+            }
+            if (authority.isPresent() && !SyncReplication.mayPromote(authority.get(), p.name())) {
                 continue;
             }
             if (p.walPosition() > myWal) {
@@ -1067,6 +1088,13 @@ public final class Ha {
     }
 
     private void maintainLeaderState(ClusterState cluster, PgObservation pg) {
+        if (pg.isRunningPrimary() && lease.fits(OBSERVE_BOUND.plus(lease.callCost()))) {
+            try {
+                sync.maintain(cluster, pg.walPosition(), policy.sync()).ifPresent(LOG::info);
+            } catch (DatabaseException e) {
+                LOG.warn("could not maintain synchronous replication: {}", e.getMessage());
+            }
+        }
         if (policy.useSlots() && lease.fits(OBSERVE_BOUND)) {
             try {
                 Set<String> wanted = wantedSlots(cluster);

@@ -23,23 +23,42 @@ import java.util.Objects;
  * @param serverConfigVersion changes whenever what PostgreSQL's configuration files are made of changes (the DCS
  *        {@code config} key's {@code postgresql} section, or the local file after a reload): a running server is
  *        then reloaded
+ * @param sync synchronous replication
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
-        Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion) {
+        Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
+        Objects.requireNonNull(sync, "sync is null");
         Objects.requireNonNull(primaryStartTimeout, "primaryStartTimeout is null");
         bootstrapConfig = Map.copyOf(bootstrapConfig);
         Objects.requireNonNull(serverConfigVersion, "serverConfigVersion is null");
+    }
+
+    /** An asynchronous cluster's policy. */
+    public HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
+            boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure,
+            boolean removeDataDirectoryOnDivergedTimelines, Map<String, Object> bootstrapConfig, boolean paused,
+            Object serverConfigVersion) {
+        this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, SyncPolicy.OFF);
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion);
+                serverConfigVersion, sync);
+    }
+
+    /** The same policy with {@code sync}. */
+    public HaPolicy withSync(SyncPolicy sync) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync);
     }
 
     /**

@@ -43,8 +43,7 @@ class NotActedOnTest {
     @DisplayName("settings whose absence would lose data or start a second primary refuse the configuration")
     void unsafeSettingsAreErrors() {
         for (String yaml : List.of(
-                "bootstrap: {dcs: {synchronous_mode: true}}\n",
-                "bootstrap: {dcs: {synchronous_mode_strict: true}}\n",
+                "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
                 "bootstrap: {dcs: {failsafe_mode: true}}\n",
                 "bootstrap: {dcs: {standby_cluster: {host: 10.0.0.1, port: 5432}}}\n",
                 "bootstrap: {dcs: {slots: {keep: {type: physical}}}}\n",
@@ -77,10 +76,19 @@ class NotActedOnTest {
     }
 
     @Test
+    @DisplayName("synchronous replication and its keys are acted on")
+    void synchronousModeIsActedOn() {
+        List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of("synchronous_mode", true,
+                "synchronous_mode_strict", true, "synchronous_node_count", 2, "maximum_lag_on_syncnode", 1024),
+                new ArrayList<>()));
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
     @DisplayName("the DCS config key is checked with the same list at runtime")
     void runtimeCheck() {
         List<ConfigProblem> problems = NotActedOn.check("config",
-                DynamicConfig.from(Map.of("synchronous_mode", true), new ArrayList<>()));
+                DynamicConfig.from(Map.of("synchronous_mode", "quorum"), new ArrayList<>()));
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).isError());
         assertTrue(problems.get(0).toString().startsWith("config.synchronous_mode"), problems.toString());

@@ -265,6 +265,19 @@ final class SimPostgres implements Database {
         actions.add("reload");
     }
 
+    /** What the HA loop last set synchronous_standby_names to; the simulated server replicates asynchronously. */
+    Optional<String> syncNames = Optional.empty();
+
+    @Override
+    public List<io.pgha.engine.ha.StandbyLink> standbys() {
+        return List.of();
+    }
+
+    @Override
+    public void setSynchronousStandbyNames(Optional<String> value) {
+        syncNames = value;
+    }
+
     @Override
     public void checkpoint(Runnable whileWaiting) {
         actions.add("checkpoint");
