@@ -356,14 +356,19 @@ public final class ClusterMember {
 
     /** {@code POST <path>} with a JSON body; waits up to {@code timeout} for the answer. */
     public Answer post(String path, Map<String, ?> body, Duration timeout) {
+        return send("POST", path, body, timeout);
+    }
+
+    /** {@code <method> <path>} with a JSON body; waits up to {@code timeout} for the answer. */
+    public Answer send(String method, String path, Map<String, ?> body, Duration timeout) {
         HttpRequest r = HttpRequest.newBuilder(URI.create(restUrl() + path)).timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
+                .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
         try {
             HttpResponse<String> a = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
             return new Answer(a.statusCode(), a.body());
         } catch (IOException e) {
-            throw new UncheckedIOException("POST " + restUrl() + path + " failed", e);
+            throw new UncheckedIOException(method + " " + restUrl() + path + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
