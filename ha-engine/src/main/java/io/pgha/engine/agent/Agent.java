@@ -219,7 +219,8 @@ public final class Agent implements AutoCloseable {
                 config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
-                        dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()));
+                        dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
+                dyn.failsafeMode());
     }
 
     /** Applies the configuration's {@code log} section (at start-up; reloads apply it again). */

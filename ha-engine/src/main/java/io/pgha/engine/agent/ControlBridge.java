@@ -163,6 +163,18 @@ final class ControlBridge implements ControlHandler {
     }
 
     @Override
+    public Answer failsafe(Map<String, Object> request) {
+        if (!(request.get("name") instanceof String leader) || leader.isBlank()) {
+            return new Answer(400, "the request names no leader (name)");
+        }
+        return switch (ha.acceptFailsafe(leader)) {
+            case ACCEPTED -> new Answer(200, "Accepted");
+            case RUNNING_AS_LEADER -> new Answer(500, "Running as a leader");
+            case DISABLED -> new Answer(502, "Failsafe mode is disabled");
+        };
+    }
+
+    @Override
     public Answer patchConfig(Map<String, Object> patch) {
         return writeConfig(current -> DynamicConfig.patched(current, patch));
     }

@@ -32,15 +32,13 @@ public final class NotActedOn {
     /** Keys of the dynamic configuration this version acts on. */
     static final Set<String> ACTED_ON = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
             "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
-            "synchronous_node_count", "maximum_lag_on_syncnode");
+            "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
             new Entry("synchronous_mode", d -> d.synchronousMode() == DynamicConfig.SynchronousMode.QUORUM, true,
                     "quorum commit is not implemented (synchronous_mode: on is); replication would stay "
                             + "asynchronous, so a failover could lose acknowledged commits"),
-            new Entry("failsafe_mode", DynamicConfig::failsafeMode, true,
-                    "a DCS outage demotes the primary even when every member can still see it"),
             new Entry("standby_cluster", d -> d.standbyCluster().isPresent(), true,
                     "this cluster would run as an independent primary cluster instead of replicating from the "
                             + "remote one"),

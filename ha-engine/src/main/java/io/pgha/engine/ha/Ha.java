@@ -60,7 +60,7 @@ public final class Ha {
     private final Function<ClusterState, HaPolicy> policyOf;
     private final AtomicReference<HaSnapshot> snapshot = new AtomicReference<>();
 
-    private HaPolicy policy;
+    private volatile HaPolicy policy;
     /** When the agent started PostgreSQL as a primary after a crash, for primary_start_timeout; 0 when not. */
     private long primaryStartRequestedAt;
     /** When the pre_promote hook last refused a promotion (0: never): the member sits out one ttl after it. */
@@ -71,10 +71,16 @@ public final class Ha {
      */
     private volatile PgRole lastKnownRole = PgRole.UNKNOWN;
     private final SyncReplication sync;
+    private final Failsafe failsafe;
     /** Whether this cycle already refreshed the lock (at its start). */
     private boolean renewedThisCycle;
+    /**
+     * This cycle took the lock, which the cluster view read at its start does not show yet. The next cycle must still
+     * refresh first: on a slow DCS, a read before the refresh can make the refresh late.
+     */
+    private boolean acquiredThisCycle;
     /** The last observation of the cycle, for a renewal that cannot wait for a fresh one. */
-    private PgObservation lastObservation = PgObservation.stopped(PgProcessState.STOPPED, Optional.empty());
+    private volatile PgObservation lastObservation = PgObservation.stopped(PgProcessState.STOPPED, Optional.empty());
     private Instant dcsLastSeen = Instant.EPOCH;
     /** When a scheduled switchover addressed to this leader is due (monotonic); 0 when none. */
     private long scheduledSwitchoverAt;
@@ -131,9 +137,19 @@ public final class Ha {
         this.policy = policyOf.apply(ClusterState.EMPTY);
         this.lease = new LeaderLease(dcs, guard, clock, database.fenceWorstCase(), policy);
         this.sync = new SyncReplication(me.name(), dcs, database);
+        this.failsafe = new Failsafe(me.name(), peers, clock);
         warnIfTimingsCannotHoldTheLock(policy);
         snapshot.set(new HaSnapshot(me, PgObservation.stopped(PgProcessState.STOPPED, Optional.empty()),
                 ClusterState.EMPTY, Instant.EPOCH, false, "starting", policy, clock.now()));
+    }
+
+    /**
+     * A leader without the DCS asks this member, over {@code POST /failsafe}, to confirm it as the leader. Thread-safe:
+     * called from the REST API.
+     */
+    public Failsafe.Reply acceptFailsafe(String leader) {
+        boolean leading = lastKnownRole == PgRole.PRIMARY || lastObservation.isRunningPrimary();
+        return failsafe.ping(leader, policy.failsafe(), leading);
     }
 
     /** The latest view of this member and its cluster, for the REST API. */
@@ -222,6 +238,7 @@ public final class Ha {
     /** Runs one HA cycle and returns what it decided. Never throws. */
     public String runCycle() {
         renewedThisCycle = false;
+        acquiredThisCycle = false;
         ClusterState cluster;
         try {
             Optional<String> renewedOnly = renewFirst();
@@ -230,6 +247,7 @@ public final class Ha {
             }
             cluster = dcs.read();
             dcsLastSeen = clock.now();
+            failsafe.observed(cluster);
         } catch (DcsUnavailableException e) {
             String msg = whenDcsIsUnreachable(e);
             publishSnapshot(snapshot.get().cluster(), lastObservation, false, msg);
@@ -274,7 +292,8 @@ public final class Ha {
             pg = observe();
             publishMember(pg);
         }
-        publishSnapshot(cluster, pg, cluster.isLeader(me.name()) && pg.isRunningPrimary() && !guard.hasFenced(), msg);
+        publishSnapshot(cluster, pg, (cluster.isLeader(me.name()) || acquiredThisCycle) && pg.isRunningPrimary()
+                && !guard.hasFenced(), msg);
         return msg;
     }
 
@@ -491,7 +510,8 @@ public final class Ha {
                 boolean candidate = cluster.failover().flatMap(FailoverRequest::candidate)
                         .filter(me.name()::equals).isPresent();
                 if (pg.isRunningPrimary() || (candidate && pg.isRunningReplica())) {
-                    if (!lease.acquire()) {
+                    acquiredThisCycle = lease.acquire();
+                    if (!acquiredThisCycle) {
                         return "following new leader after trying and failing to obtain lock";
                     }
                     return pg.isRunningPrimary() ? "acquired session lock as a leader"
@@ -547,7 +567,8 @@ public final class Ha {
             }
             return "not promoting self because the fencing supervisor is not running";
         }
-        if (!lease.acquire()) {
+        acquiredThisCycle = lease.acquire();
+        if (!acquiredThisCycle) {
             if (mayBeWritable(pg)) {
                 return demoteNow(StopMode.IMMEDIATE, "demoted self after trying and failing to obtain lock");
             }
@@ -974,6 +995,13 @@ public final class Ha {
         if (prePromoteVetoedAt != 0 && clock.nanoTime() - prePromoteVetoedAt < policy.timings().ttl().toNanos()) {
             return Optional.of("pre_promote refused a promotion less than ttl ago");
         }
+        // Checked before anything else, a requested switchover included: a primary that keeps running through a DCS
+        // outage in failsafe mode holds no lock, and its fencing deadline counts on this member not promoting.
+        Optional<String> alive = failsafe.recentLeader(policy.timings().ttl().toNanos());
+        if (alive.isPresent()) {
+            return Optional.of("the leader " + alive.get() + " confirmed less than ttl ago, through failsafe, that it "
+                    + "still runs");
+        }
         Optional<FailoverRequest> failover = cluster.failover();
         if (failover.flatMap(FailoverRequest::candidate).filter(c -> c.equals(me.name())).isPresent()) {
             waitToReceive(cluster.status().optime());
@@ -984,6 +1012,11 @@ public final class Ha {
         }
         if (!pg.isRunningReplica()) {
             return Optional.of("PostgreSQL's state is unknown");
+        }
+        if (policy.failsafe()) {
+            if (cluster.failsafe().filter(f -> !f.isEmpty() && !f.containsKey(me.name())).isPresent()) {
+                return Optional.of("I am not in the failsafe member list " + cluster.failsafe().get().keySet());
+            }
         }
         long myWal = pg.walPosition();
         long optime = cluster.status().optime();
@@ -1003,6 +1036,10 @@ public final class Ha {
         Map<String, Member> toAsk = new LinkedHashMap<>();
         lastLockedMembers.forEach(m -> toAsk.put(m.name(), m));
         cluster.members().forEach(m -> toAsk.put(m.name(), m));
+        if (policy.failsafe()) {
+            cluster.failsafe().orElse(Map.of()).forEach((name, url) -> toAsk.computeIfAbsent(name,
+                    n -> new Member(n, 0, "", MemberData.builder().put("api_url", url).build())));
+        }
         toAsk.remove(me.name());
         Map<String, Optional<PeerStatus>> answers = peers.probe(List.copyOf(toAsk.values()));
         if (requestedCandidate.isPresent()) {
@@ -1066,6 +1103,17 @@ public final class Ha {
             return "PAUSE: DCS is not accessible (" + e.getMessage() + ")";
         }
         if (mayBeWritable(pg)) {
+            if (policy.failsafe() && pg.isRunningPrimary()) {
+                long sent = clock.nanoTime();
+                Optional<Set<String>> missing = failsafe.unconfirmed(Map.of("name", me.name(), "conn_url",
+                        me.connUrl(), "api_url", me.apiUrl()));
+                if (missing.isEmpty()) {
+                    lease.confirmedByFailsafe(sent);
+                    return "continue to run as a leader because failsafe mode is enabled and all members are "
+                            + "accessible (" + e.getMessage() + ")";
+                }
+                LOG.warn("failsafe: not confirmed by {}", String.join(", ", missing.get()));
+            }
             String msg = demoteNow(StopMode.IMMEDIATE, "demoted self because DCS is not accessible and I was a leader ("
                     + e.getMessage() + ")");
             if (!database.observe().isRunning()) {
@@ -1088,6 +1136,13 @@ public final class Ha {
     }
 
     private void maintainLeaderState(ClusterState cluster, PgObservation pg) {
+        if (policy.failsafe()) {
+            Map<String, String> members = Failsafe.wanted(cluster);
+            if (!cluster.failsafe().equals(Optional.of(members)) && lease.fits(lease.callCost())) {
+                dcs.writeFailsafe(members);
+                failsafe.published(members);
+            }
+        }
         if (pg.isRunningPrimary() && lease.fits(OBSERVE_BOUND.plus(lease.callCost()))) {
             try {
                 sync.maintain(cluster, pg.walPosition(), policy.sync()).ifPresent(LOG::info);

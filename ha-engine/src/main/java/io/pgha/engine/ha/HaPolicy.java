@@ -24,10 +24,12 @@ import java.util.Objects;
  *        {@code config} key's {@code postgresql} section, or the local file after a reload): a running server is
  *        then reloaded
  * @param sync synchronous replication
+ * @param failsafe {@code failsafe_mode}: a primary without the DCS keeps running while every member confirms it
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
-        Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync) {
+        Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync,
+        boolean failsafe) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
@@ -44,21 +46,28 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
             Object serverConfigVersion) {
         this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, SyncPolicy.OFF);
+                serverConfigVersion, SyncPolicy.OFF, false);
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion, sync);
+                serverConfigVersion, sync, failsafe);
     }
 
     /** The same policy with {@code sync}. */
     public HaPolicy withSync(SyncPolicy sync) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync);
+                serverConfigVersion, sync, failsafe);
+    }
+
+    /** The same policy with failsafe mode on or off. */
+    public HaPolicy withFailsafe(boolean on) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync, on);
     }
 
     /**

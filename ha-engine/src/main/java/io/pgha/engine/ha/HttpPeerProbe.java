@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,6 +101,58 @@ public final class HttpPeerProbe implements PeerProbe, AutoCloseable {
             }
         }
         return out;
+    }
+
+    @Override
+    public Set<String> confirmFailsafe(Map<String, String> apiUrls, Map<String, Object> body) {
+        String json;
+        try {
+            json = JSON.writeValueAsString(body);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot encode the failsafe request", e);
+        }
+        Map<String, CompletableFuture<Boolean>> pending = new HashMap<>();
+        apiUrls.forEach((name, url) -> pending.put(name, postFailsafe(name, url, json, 2)));
+        Set<String> confirmed = new java.util.TreeSet<>();
+        long deadline = System.nanoTime() + timeout.toNanos() * 2 + TimeUnit.MILLISECONDS.toNanos(500);
+        for (var e : pending.entrySet()) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                if (e.getValue().get(left, TimeUnit.NANOSECONDS)) {
+                    confirmed.add(e.getKey());
+                }
+            } catch (TimeoutException ex) {
+                e.getValue().cancel(true);
+                LOG.warn("failsafe: no answer from {} within {} ms", e.getKey(), timeout.toMillis() * 2);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            } catch (Exception ex) {
+                LOG.warn("failsafe: request to {} failed: {}", e.getKey(), ex.toString());
+            }
+        }
+        return confirmed;
+    }
+
+    /** One POST /failsafe, sent again once if it fails (as Patroni does). */
+    private CompletableFuture<Boolean> postFailsafe(String name, String apiUrl, String json, int attempts) {
+        HttpRequest.Builder req;
+        try {
+            req = HttpRequest.newBuilder(URI.create(apiUrl).resolve("/failsafe")).timeout(timeout)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("failsafe: {} has an unusable api_url {}", name, apiUrl);
+            return CompletableFuture.completedFuture(false);
+        }
+        authorization.ifPresent(a -> req.header("Authorization", a));
+        return client.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
+                .thenApply(r -> {
+                    if (r.statusCode() != 200) {
+                        LOG.warn("failsafe: {} answered {}: {}", name, r.statusCode(), r.body().strip());
+                    }
+                    return r.statusCode() == 200;
+                })
+                .exceptionallyCompose(e -> attempts > 1 ? postFailsafe(name, apiUrl, json, attempts - 1)
+                        : CompletableFuture.completedFuture(false));
     }
 
     static Optional<PeerStatus> parse(String name, String body) {

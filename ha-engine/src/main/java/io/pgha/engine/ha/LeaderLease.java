@@ -84,6 +84,14 @@ final class LeaderLease {
         renewed(sent);
     }
 
+    /**
+     * Every member confirmed through failsafe, at requests sent at {@code sent}, that it will not race for a ttl: the
+     * fencing deadline moves on as after a refresh sent then.
+     */
+    void confirmedByFailsafe(long sent) {
+        renewed(sent);
+    }
+
     /** PostgreSQL is confirmed not to run as a primary: the guard stands down. */
     void released() {
         guard.released();

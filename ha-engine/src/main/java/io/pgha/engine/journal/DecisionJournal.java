@@ -169,7 +169,7 @@ public final class DecisionJournal implements CycleListener, FenceListener {
                 ring.removeFirst();
             }
         }
-        LOG.info("{}: {}{} [{}]", kind.label(), reason, changes.isEmpty() ? "" : " (" + String.join(", ", changes) + ")",
+        LOG.info("journal {}: {}{} [{}]", kind.label(), reason, changes.isEmpty() ? "" : " (" + String.join(", ", changes) + ")",
                 facts.summary());
         for (Consumer<JournalEvent> s : subscribers) {
             s.accept(event);

@@ -37,6 +37,12 @@ public interface ControlHandler {
     /** {@code PUT /config}: replace the DCS {@code config} key. */
     Answer replaceConfig(Map<String, Object> config);
 
+    /**
+     * {@code POST /failsafe}: a leader that lost the DCS asks this member to confirm it ({@code name}, {@code conn_url},
+     * {@code api_url}, {@code slots}).
+     */
+    Answer failsafe(Map<String, Object> request);
+
     /** No control: every request answers 501. */
     ControlHandler NONE = new ControlHandler() {
         private Answer none() {
@@ -70,6 +76,11 @@ public interface ControlHandler {
 
         @Override
         public Answer replaceConfig(Map<String, Object> config) {
+            return none();
+        }
+
+        @Override
+        public Answer failsafe(Map<String, Object> request) {
             return none();
         }
     };

@@ -30,8 +30,7 @@ final class RestHandler implements HttpHandler {
     private static final Set<String> READ_ENDPOINTS = Set.of("patroni", "cluster", "history", "config", "liveness",
             "readiness", "metrics", "failsafe", "events");
     /** Patroni write endpoints pgha does not serve yet. */
-    private static final Set<String> NOT_IMPLEMENTED = Set.of("POST failsafe", "POST citus", "POST mpp",
-            "POST sigterm");
+    private static final Set<String> NOT_IMPLEMENTED = Set.of("POST citus", "POST mpp", "POST sigterm");
 
     private final String name;
     private final String scope;
@@ -190,6 +189,13 @@ final class RestHandler implements HttpHandler {
                     }
                     case "POST reinitialize" -> {
                         return withOptionalBody(call, started, (c, body) -> answer(c, control.reinitialize(body)));
+                    }
+                    case "POST failsafe" -> {
+                        if (!(call.readJsonObject() instanceof HttpCall.Body.Parsed parsed)) {
+                            return false;
+                        }
+                        answer(call, control.failsafe(parsed.object()));
+                        return false;
                     }
                     case "PATCH config", "PUT config" -> {
                         if (!(call.readJsonObject() instanceof HttpCall.Body.Parsed parsed)) {

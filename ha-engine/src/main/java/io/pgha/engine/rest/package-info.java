@@ -20,7 +20,7 @@
  * <p>Where pgha deliberately differs from Patroni: a GET/HEAD/OPTIONS path that is neither an endpoint nor names a
  * health check answers 404 (Patroni answers 503 with the status document); HEAD/OPTIONS on the endpoints above still
  * answer 503 as in Patroni. Unsafe requests to unknown paths answer 404 after the access checks (Patroni: 501).
- * Patroni endpoints not implemented yet ({@code POST /failsafe}, {@code POST /sigterm},
+ * Patroni endpoints not implemented yet ({@code POST /sigterm},
  * {@code POST /citus}, {@code POST /mpp}) answer 501. Status-only answers
  * carry the usual headers and {@code Content-Length: 0} instead of Patroni's bare status line.
  */

@@ -44,7 +44,6 @@ class NotActedOnTest {
     void unsafeSettingsAreErrors() {
         for (String yaml : List.of(
                 "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
-                "bootstrap: {dcs: {failsafe_mode: true}}\n",
                 "bootstrap: {dcs: {standby_cluster: {host: 10.0.0.1, port: 5432}}}\n",
                 "bootstrap: {dcs: {slots: {keep: {type: physical}}}}\n",
                 "watchdog: {mode: required}\n")) {
@@ -79,7 +78,7 @@ class NotActedOnTest {
     @DisplayName("synchronous replication and its keys are acted on")
     void synchronousModeIsActedOn() {
         List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of("synchronous_mode", true,
-                "synchronous_mode_strict", true, "synchronous_node_count", 2, "maximum_lag_on_syncnode", 1024),
+                "failsafe_mode", true, "synchronous_mode_strict", true, "synchronous_node_count", 2, "maximum_lag_on_syncnode", 1024),
                 new ArrayList<>()));
         assertEquals(List.of(), problems);
     }

@@ -57,6 +57,12 @@ class ControlEndpointsTest {
             CALLS.add("put " + config);
             return new Answer(400, "Invalid config: ttl: got 1");
         }
+
+        @Override
+        public Answer failsafe(Map<String, Object> request) {
+            CALLS.add("failsafe " + request);
+            return new Answer(200, "Accepted");
+        }
     };
 
     @BeforeAll
@@ -103,6 +109,16 @@ class ControlEndpointsTest {
         assertEquals(400, http.send("PUT", "/config", "{\"ttl\": 1}", Map.of()).status());
         assertEquals(400, http.send("PATCH", "/config", "[1]", Map.of()).status());
         assertEquals(List.of("patch {ttl=30}", "put {ttl=1}"), CALLS);
+    }
+
+    @Test
+    @DisplayName("POST /failsafe hands the leader's request to the handler; a body that is not an object is refused")
+    void failsafe() {
+        Http.Response r = http.post("/failsafe", "{\"name\": \"n1\", \"api_url\": \"http://127.0.0.1:8008/patroni\"}");
+        assertEquals(200, r.status());
+        assertEquals("Accepted", r.body());
+        assertEquals(400, http.post("/failsafe", "[]").status());
+        assertEquals(List.of("failsafe {name=n1, api_url=http://127.0.0.1:8008/patroni}"), CALLS);
     }
 
     @Test

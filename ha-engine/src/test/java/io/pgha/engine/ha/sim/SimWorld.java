@@ -69,6 +69,25 @@ public final class SimWorld implements AutoCloseable {
     private long minPublishedOptime = Long.MAX_VALUE;
     private boolean checking = true;
     private boolean writesPaused;
+    private volatile boolean failsafe;
+
+    /** The members' REST APIs as the HA loop reaches them. */
+    private final io.pgha.engine.ha.PeerProbe peers = new io.pgha.engine.ha.PeerProbe() {
+        @Override
+        public Map<String, Optional<PeerStatus>> probe(List<Member> targets) {
+            return SimWorld.this.probe(targets);
+        }
+
+        @Override
+        public java.util.Set<String> confirmFailsafe(Map<String, String> apiUrls, Map<String, Object> body) {
+            return SimWorld.this.confirmFailsafe(apiUrls, String.valueOf(body.get("name")));
+        }
+    };
+
+    /** Runs the cluster with {@code failsafe_mode} on or off (from the next cycle on). */
+    public void failsafe(boolean on) {
+        failsafe = on;
+    }
 
     /**
      * What the cluster runs with.
@@ -200,8 +219,8 @@ public final class SimWorld implements AutoCloseable {
             m.dcs.grantedTtl = grantedTtl;
             m.thread = new SimThread(m.name, baton);
             m.guard = new LeaseGuard(m.pg, clock);
-            m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, this::probe, m.guard, clock,
-                    c -> config.policy().withPaused(paused(c)));
+            m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
+                    c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {
@@ -381,6 +400,31 @@ public final class SimWorld implements AutoCloseable {
         // the probes run in parallel; a silent member costs the whole two-second timeout
         clock.elapse(someoneSilent ? Duration.ofSeconds(2) : Duration.ofMillis(5));
         return out;
+    }
+
+    /** Peers' answers to {@code POST /failsafe}: the members that accepted {@code leader}. */
+    private java.util.Set<String> confirmFailsafe(Map<String, String> apiUrls, String leader) {
+        java.util.Set<String> accepted = new java.util.TreeSet<>();
+        SimMember caller = members.get(leader);
+        if (caller != null && caller.httpUnreachable) {
+            // an unreachable member is cut off both ways: its requests do not get through either
+            clock.elapse(Duration.ofSeconds(4));
+            return accepted;
+        }
+        boolean someoneSilent = false;
+        for (String name : apiUrls.keySet()) {
+            SimMember m = members.get(name);
+            if (m == null || !m.agentRunning() || m.httpUnreachable) {
+                someoneSilent = true;
+                continue;
+            }
+            if (m.ha.acceptFailsafe(leader) == io.pgha.engine.ha.Failsafe.Reply.ACCEPTED) {
+                accepted.add(name);
+            }
+        }
+        // two attempts of two seconds each for a member that does not answer
+        clock.elapse(someoneSilent ? Duration.ofSeconds(4) : Duration.ofMillis(5));
+        return accepted;
     }
 
     // ---------------------------------------------------------------- running
