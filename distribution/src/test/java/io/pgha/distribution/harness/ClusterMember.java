@@ -359,6 +359,20 @@ public final class ClusterMember {
         return send("POST", path, body, timeout);
     }
 
+    /** {@code GET <path>}: status and body, whatever the status. */
+    public Answer get(String path) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(restUrl() + path)).timeout(REST_TIMEOUT).GET().build();
+        try {
+            HttpResponse<String> a = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+            return new Answer(a.statusCode(), a.body());
+        } catch (IOException e) {
+            return new Answer(0, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** {@code <method> <path>} with a JSON body; waits up to {@code timeout} for the answer. */
     public Answer send(String method, String path, Map<String, ?> body, Duration timeout) {
         HttpRequest r = HttpRequest.newBuilder(URI.create(restUrl() + path)).timeout(timeout)
