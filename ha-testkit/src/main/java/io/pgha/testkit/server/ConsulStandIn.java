@@ -96,6 +96,8 @@ public final class ConsulStandIn implements AutoCloseable {
     private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
     private static final long SWEEP_MILLIS = 20;
+    private static final Pattern ID_PATH =
+            Pattern.compile("^(/v1/(?:session/(?:renew|destroy|info)|agent/service/deregister))/(.+)$");
 
     private final Duration sessionTtlMin;
     private final double expiryFactor;
@@ -588,8 +590,12 @@ public final class ConsulStandIn implements AutoCloseable {
                     throw new HttpError(405, "method " + method + " not allowed on /v1/kv/");
             }
         }
-        String idTail = path.substring(path.lastIndexOf('/') + 1);
-        return switch (method + " " + path.replaceAll("^(/v1/(session/(renew|destroy|info)|agent/service/deregister))/.*$", "$1")) {
+        Matcher withId = ID_PATH.matcher(path);
+        String endpoint = withId.matches() ? withId.group(1) : path;
+        // everything after the endpoint is the id: Consul takes the whole path suffix, so that a service id with a
+        // slash (Patroni's <scope>/<member>) can be deregistered
+        String idTail = withId.matches() ? withId.group(2) : "";
+        return switch (method + " " + endpoint) {
             case "PUT /v1/session/create" -> sessionCreate(body);
             case "PUT /v1/session/renew" -> sessionRenew(idTail);
             case "PUT /v1/session/destroy" -> sessionDestroy(idTail);

@@ -224,6 +224,10 @@ class ConsulStandInTest {
         assertEquals(200, call("PUT", "/v1/agent/service/deregister/batman%2Fnode1?token=s3cret", null).statusCode());
         assertEquals(404, call("PUT", "/v1/agent/service/deregister/batman%2Fnode1?token=s3cret", null).statusCode());
         assertEquals(Map.of(), consul.services());
+        // Patroni sends the id with its slash unescaped; Consul takes the whole path suffix as the id
+        assertEquals(200, call("PUT", "/v1/agent/service/register?token=s3cret", service).statusCode());
+        assertEquals(200, call("PUT", "/v1/agent/service/deregister/batman/node1?token=s3cret", null).statusCode());
+        assertEquals(Map.of(), consul.services());
     }
 
     @Test
