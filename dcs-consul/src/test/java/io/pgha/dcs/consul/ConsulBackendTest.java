@@ -70,6 +70,8 @@ class ConsulBackendTest {
     void keysSessionsAndTtlFloor() {
         consul = ConsulStandIn.launch(); // Consul's default session_ttl_min: 10 s, above ttl/2 = 2 s
         DcsClient c = open("batman", "node1");
+        assertEquals(Optional.of(Duration.ofSeconds(20)), c.grantedLeaseTtl(),
+                "learned from agent/self at open: sessions of 10 s, so the lock lives 20 s, not ttl 4 s");
         assertTrue(c.acquireLeader());
         c.publishMember(member("primary", "running"));
         Map<String, String> keys = consul.values("service/batman/");
@@ -89,6 +91,7 @@ class ConsulBackendTest {
     void leaderRebindsAfterRestart() {
         consul = ConsulStandIn.builder().sessionTtlMin(Duration.ofSeconds(1)).start();
         DcsClient before = open("robin", "node1");
+        assertEquals(Optional.empty(), before.grantedLeaseTtl(), "session_ttl_min 1 s: ttl/2 sessions, the lock lives ttl");
         assertTrue(before.acquireLeader());
         String oldSession = consul.lockHolder("service/robin/leader").orElseThrow();
         before.close();

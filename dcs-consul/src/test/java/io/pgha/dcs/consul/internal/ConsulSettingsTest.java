@@ -43,7 +43,8 @@ class ConsulSettingsTest {
     }
 
     @Test
-    @DisplayName("an empty section means Patroni's defaults: the local agent on 8500 over http, no service, consistent reads")
+    @DisplayName("an empty section means the local agent on 8500 over http and no service, as in Patroni, and consistent "
+            + "reads (Patroni's default is 'default': pgha decides on consistent reads unless told otherwise)")
     void defaults() {
         ConsulSettings s = parse();
         assertEquals(List.of(), problems);
