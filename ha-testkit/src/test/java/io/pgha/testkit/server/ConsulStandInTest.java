@@ -231,6 +231,25 @@ class ConsulStandInTest {
     }
 
     @Test
+    @DisplayName("freeze holds every request unanswered and invalidates nothing; thaw answers them and overdue sessions lapse")
+    void freezeAndThaw() throws Exception {
+        consul = ConsulStandIn.builder().sessionTtlMin(Duration.ofSeconds(1)).start();
+        String sid = session("{\"TTL\":\"1s\",\"Behavior\":\"delete\",\"LockDelay\":0}");
+        assertEquals("true", call("PUT", "/v1/kv/service/z/leader?acquire=" + sid, "n1").body());
+        consul.freeze();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> held = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> call("GET", "/v1/kv/service/z/leader", null));
+        Timing.pauseUntil(System.nanoTime() + Duration.ofMillis(2500).toNanos()); // beyond 2 x the session TTL
+        assertFalse(held.isDone(), "a frozen stand-in answered");
+        assertEquals(Optional.of(sid), consul.lockHolder("service/z/leader"), "invalidated while frozen");
+        consul.thaw();
+        assertEquals(200, held.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        Timing.await(Timing.current().seconds(5), () -> consul.lockHolder("service/z/leader").isEmpty(),
+                () -> "the overdue session did not lapse after the thaw");
+        assertEquals(404, call("GET", "/v1/kv/service/z/leader", null).statusCode());
+    }
+
+    @Test
     @DisplayName("Go durations parse and print as Consul writes them")
     void goDurations() {
         assertEquals(Optional.of(Duration.ofMillis(1500)), ConsulStandIn.parseGoDuration("1.5s"));
