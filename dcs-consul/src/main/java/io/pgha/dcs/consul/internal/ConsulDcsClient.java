@@ -96,7 +96,6 @@ public final class ConsulDcsClient implements DcsClient {
         Duration bound = Duration.ofMillis(Math.min(2000, connection.timings().retryTimeout().toMillis()));
         connection.once("read the agent's session_ttl_min", ConsulHttp::sessionTtlMin, bound)
                 .flatMap(min -> min)
-                .filter(min -> min.compareTo(sessionTtl.sessionTtl(connection.timings().ttl())) > 0)
                 .ifPresent(sessionTtl::agentMinimum);
     }
 
