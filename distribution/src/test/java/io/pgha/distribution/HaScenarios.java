@@ -65,6 +65,21 @@ abstract class HaScenarios {
     /** Starts the DCS server this subclass tests against. */
     protected abstract DcsFixture startDcs();
 
+    /** The running cluster, for scenarios a subclass adds for its own DCS. */
+    protected final TestCluster cluster() {
+        return cluster;
+    }
+
+    /** The DCS fixture {@link #startDcs()} returned. */
+    protected final DcsFixture dcs() {
+        return dcs;
+    }
+
+    /** Prints an {@code it: [dcs] ...} line. */
+    protected final void reportLine(String format, Object... args) {
+        report(format, args);
+    }
+
     @RegisterExtension
     final TestWatcher diagnosticsOnFailure = new TestWatcher() {
         @Override
@@ -155,7 +170,7 @@ abstract class HaScenarios {
             assertEquals(isLeader ? 503 : 200, m.healthCheck("/replica"), "OPTIONS /replica on " + m);
         }
 
-        String prefix = cluster.keyPrefix();
+        String prefix = dcs.storeKey(cluster.keyPrefix());
         SortedMap<String, String> tree = dcs.readTree(prefix);
         report("DCS keys under %s: %s", prefix, tree.keySet());
         for (String key : List.of("leader", "initialize", "config", "status")) {

@@ -30,6 +30,14 @@ public interface DcsFixture extends AutoCloseable {
     void thaw();
 
     /**
+     * The store's name for one of Patroni's keys ({@code /service/it/leader}): the same, except where the store's
+     * layout differs (Consul drops the leading {@code /}). Tests read {@link #readTree} with it.
+     */
+    default String storeKey(String patroniKey) {
+        return patroniKey;
+    }
+
+    /**
      * Every key under {@code prefix} (for example {@code /service/it/}) and its value as text, read straight from the
      * server, so that a test sees the layout Patroni's tools would see.
      */

@@ -172,7 +172,8 @@ public final class Agent implements AutoCloseable {
             DcsClient.Subscription watch = dcs.watch(loop);
             journal.note(EventKind.AGENT, "agent started (pgha " + Versions.engine() + ", DCS " + config.dcs().name()
                     + ")");
-            TimingReport timings = TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase());
+            TimingReport timings = TimingReport.of(ha.policy(), config.dcs().name(), database.fenceWorstCase(),
+                    dcs.grantedLeaseTtl());
             if (timings.warnings().isEmpty()) {
                 LOG.info(timings.text());
             } else {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What {@code ttl}, {@code loop_wait} and {@code retry_timeout} imply, in seconds an operator can plan with: the
@@ -42,14 +43,35 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
         return of(policy.timings(), dcs, fenceWorstCase);
     }
 
+    /**
+     * The report for {@code policy}'s timings on {@code dcs}, whose client says how long the store really keeps the
+     * lock ({@link io.pgha.spi.dcs.DcsClient#grantedLeaseTtl()}): a longer lifetime (Consul's session TTL floor)
+     * makes failover slower, a shorter one is what the fencing already uses.
+     */
+    public static TimingReport of(HaPolicy policy, String dcs, Duration fenceWorstCase, Optional<Duration> granted) {
+        return of(policy.timings(), dcs, fenceWorstCase, granted);
+    }
+
+    /** As {@link #of(HaPolicy, String, Duration, Optional)}, for bare timings. */
+    public static TimingReport of(DcsTimings timings, String dcs, Duration fenceWorstCase, Optional<Duration> granted) {
+        TimingReport r = of(timings, dcs, fenceWorstCase);
+        if (granted.isEmpty() || granted.get().compareTo(r.lockExpiry) <= 0) {
+            return r;
+        }
+        return new TimingReport(r.timings, r.dcs, r.fenceWorstCase, granted.get(), r.detection, r.race, r.promotion,
+                r.margin, r.demotionDeadline, r.warnings);
+    }
+
     /** The report for {@code timings} on {@code dcs}; {@code fenceWorstCase} is 2 s for the PostgreSQL manager. */
     public static TimingReport of(DcsTimings timings, String dcs, Duration fenceWorstCase) {
         Duration ttl = timings.ttl();
         String kind = dcs.toLowerCase(Locale.ROOT);
-        // Consul may keep a session up to twice its TTL before invalidating it; Kubernetes has no server-side expiry:
-        // followers see the annotation's renew time run out at their next cycle.
-        Duration lockExpiry = kind.startsWith("consul") ? ttl.multipliedBy(2) : ttl;
-        boolean watches = kind.startsWith("etcd") || kind.startsWith("zookeeper") || kind.startsWith("exhibitor");
+        // Consul sessions are asked for with ttl/2 and invalidated at twice their TTL, so the lock lives ttl there too
+        // (longer only under the agent's session_ttl_min, which the client reports). Kubernetes has no server-side
+        // expiry: followers see the annotation's renew time run out at their next cycle.
+        Duration lockExpiry = ttl;
+        boolean watches = kind.startsWith("etcd") || kind.startsWith("zookeeper") || kind.startsWith("exhibitor")
+                || kind.startsWith("consul");
         Duration detection = watches ? Duration.ZERO : timings.loopWait();
         Duration race = Ha.PROBE_BOUND.plus(timings.retryTimeout());
         Duration margin = HaPolicy.fenceMargin(timings, fenceWorstCase);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.spi.dcs.DcsTimings;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +33,18 @@ class TimingReportTest {
     }
 
     @Test
-    @DisplayName("a DCS without expiry watch adds a loop_wait; Consul may keep a session twice its ttl")
+    @DisplayName("a DCS without expiry watch adds a loop_wait; Consul's ttl/2 sessions free the lock at ttl, a session "
+            + "TTL floor the client reports makes it later")
     void perDcs() {
         assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection());
-        assertEquals(Duration.ofSeconds(60), TimingReport.of(t(30, 10, 10), "consul", FENCE).lockExpiry());
+        TimingReport consul = TimingReport.of(t(30, 10, 10), "consul", FENCE);
+        assertEquals(Duration.ofSeconds(30), consul.lockExpiry());
+        assertEquals(Duration.ZERO, consul.detection(), "the blocking query wakes on the lock's deletion");
+        DcsTimings policy = t(16, 2, 5);
+        assertEquals(Duration.ofSeconds(40), TimingReport.of(policy, "consul", FENCE,
+                Optional.of(Duration.ofSeconds(40))).lockExpiry(), "session_ttl_min 20 s: the lock lives 40 s");
+        assertEquals(Duration.ofSeconds(16), TimingReport.of(policy, "zookeeper", FENCE,
+                Optional.of(Duration.ofSeconds(12))).lockExpiry(), "a shorter grant is the fencing's business");
     }
 
     @Test

@@ -96,6 +96,8 @@ public final class ConsulStandIn implements AutoCloseable {
     private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
     private static final long SWEEP_MILLIS = 20;
+    private static final Pattern ID_PATH =
+            Pattern.compile("^(/v1/(?:session/(?:renew|destroy|info)|agent/service/deregister))/(.+)$");
 
     private final Duration sessionTtlMin;
     private final double expiryFactor;
@@ -117,6 +119,8 @@ public final class ConsulStandIn implements AutoCloseable {
     private int port;
     private HttpServer server;
     private boolean closed;
+    /** While set, requests are held unanswered, as by a process under SIGSTOP. */
+    private boolean frozen;
 
     private ConsulStandIn(Builder b) {
         this.sessionTtlMin = b.sessionTtlMin;
@@ -245,10 +249,49 @@ public final class ConsulStandIn implements AutoCloseable {
             s = server;
             server = null;
             generation++;
+            frozen = false;
             lock.notifyAll();
         }
         if (s != null) {
             s.stop(0);
+        }
+    }
+
+    /**
+     * Hangs the stand-in as SIGSTOP hangs a Consul process: connections are accepted and requests read, but none is
+     * answered, and no session is invalidated, until {@link #thaw()} (or {@link #stop()}). Sessions whose time ran
+     * out meanwhile are invalidated right after the thaw, as Consul's overdue timers fire when it continues.
+     */
+    public void freeze() {
+        synchronized (lock) {
+            frozen = true;
+        }
+    }
+
+    /** Ends a {@link #freeze()}: held requests are answered. */
+    public void thaw() {
+        synchronized (lock) {
+            frozen = false;
+            lock.notifyAll();
+        }
+    }
+
+    /** Holds the calling handler while frozen; bounded, so that a forgotten thaw cannot hang a test JVM forever. */
+    private void awaitThawed() {
+        synchronized (lock) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (frozen && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -481,6 +524,9 @@ public final class ConsulStandIn implements AutoCloseable {
             if (server == null) {
                 return; // no leader, no timers: sessions get a full TTL when the stand-in serves again
             }
+            if (frozen) {
+                return; // a stopped process runs no timers; overdue ones fire after the thaw
+            }
             long now = System.nanoTime();
             List<Session> due = new ArrayList<>();
             for (Session s : sessions.values()) {
@@ -533,7 +579,9 @@ public final class ConsulStandIn implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_VALUE_BYTES + 1);
             boolean tooLarge = in.read() >= 0 || body.length > MAX_VALUE_BYTES;
+            awaitThawed();
             answer = route(exchange, body, tooLarge);
+            awaitThawed(); // a blocking query woken while frozen must not answer either
         } catch (HttpError e) {
             answer = new Answer(e.status, e.getMessage(), false, currentIndex());
         } catch (RuntimeException e) {
@@ -588,8 +636,12 @@ public final class ConsulStandIn implements AutoCloseable {
                     throw new HttpError(405, "method " + method + " not allowed on /v1/kv/");
             }
         }
-        String idTail = path.substring(path.lastIndexOf('/') + 1);
-        return switch (method + " " + path.replaceAll("^(/v1/(session/(renew|destroy|info)|agent/service/deregister))/.*$", "$1")) {
+        Matcher withId = ID_PATH.matcher(path);
+        String endpoint = withId.matches() ? withId.group(1) : path;
+        // everything after the endpoint is the id: Consul takes the whole path suffix, so that a service id with a
+        // slash (Patroni's <scope>/<member>) can be deregistered
+        String idTail = withId.matches() ? withId.group(2) : "";
+        return switch (method + " " + endpoint) {
             case "PUT /v1/session/create" -> sessionCreate(body);
             case "PUT /v1/session/renew" -> sessionRenew(idTail);
             case "PUT /v1/session/destroy" -> sessionDestroy(idTail);

@@ -224,6 +224,29 @@ class ConsulStandInTest {
         assertEquals(200, call("PUT", "/v1/agent/service/deregister/batman%2Fnode1?token=s3cret", null).statusCode());
         assertEquals(404, call("PUT", "/v1/agent/service/deregister/batman%2Fnode1?token=s3cret", null).statusCode());
         assertEquals(Map.of(), consul.services());
+        // Patroni sends the id with its slash unescaped; Consul takes the whole path suffix as the id
+        assertEquals(200, call("PUT", "/v1/agent/service/register?token=s3cret", service).statusCode());
+        assertEquals(200, call("PUT", "/v1/agent/service/deregister/batman/node1?token=s3cret", null).statusCode());
+        assertEquals(Map.of(), consul.services());
+    }
+
+    @Test
+    @DisplayName("freeze holds every request unanswered and invalidates nothing; thaw answers them and overdue sessions lapse")
+    void freezeAndThaw() throws Exception {
+        consul = ConsulStandIn.builder().sessionTtlMin(Duration.ofSeconds(1)).start();
+        String sid = session("{\"TTL\":\"1s\",\"Behavior\":\"delete\",\"LockDelay\":0}");
+        assertEquals("true", call("PUT", "/v1/kv/service/z/leader?acquire=" + sid, "n1").body());
+        consul.freeze();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> held = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> call("GET", "/v1/kv/service/z/leader", null));
+        Timing.pauseUntil(System.nanoTime() + Duration.ofMillis(2500).toNanos()); // beyond 2 x the session TTL
+        assertFalse(held.isDone(), "a frozen stand-in answered");
+        assertEquals(Optional.of(sid), consul.lockHolder("service/z/leader"), "invalidated while frozen");
+        consul.thaw();
+        assertEquals(200, held.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        Timing.await(Timing.current().seconds(5), () -> consul.lockHolder("service/z/leader").isEmpty(),
+                () -> "the overdue session did not lapse after the thaw");
+        assertEquals(404, call("GET", "/v1/kv/service/z/leader", null).statusCode());
     }
 
     @Test

@@ -178,6 +178,33 @@ final class ConsulConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * One attempt of {@code request}, waited for at most {@code bound} and never retried: for what is worth knowing
+     * at start-up but must not delay it (the agent's session_ttl_min).
+     *
+     * @return the answer, or empty when there was none in time or Consul refused
+     */
+    <T> java.util.Optional<T> once(String what, Function<ConsulHttp, T> request, Duration bound) {
+        Future<T> attempt;
+        try {
+            ConsulHttp h = http();
+            attempt = workers.submit(() -> request.apply(h));
+        } catch (RejectedExecutionException | DcsUnavailableException e) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.ofNullable(attempt.get(bound.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+            attempt.cancel(true);
+            LOG.debug("could not {} at {}: {}", what, agent, e.getCause() == null ? e : e.getCause().getMessage());
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            attempt.cancel(true);
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
+    }
+
     private DcsUnavailableException unavailable(String what, long start, RuntimeException last) {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (reachable) {

@@ -16,6 +16,7 @@ import io.pgha.spi.dcs.SyncState;
 import io.pgha.dcs.consul.internal.ConsulHttp.KvEntry;
 import io.pgha.dcs.consul.internal.ConsulHttp.ReadMode;
 import io.pgha.dcs.consul.internal.ConsulHttp.Write;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,29 @@ public final class ConsulDcsClient implements DcsClient {
         this.watch = new ClusterWatch(connection, prefix, mode(settings.consistency()));
         this.registrar = settings.registerService()
                 ? Optional.of(new ServiceRegistrar(connection, settings, scope, name)) : Optional.empty();
+        learnSessionTtlMin();
         logTimings("opened", connection.timings());
+    }
+
+    /**
+     * Asks the agent for its session_ttl_min once, briefly, so that the timings logged at start-up and
+     * {@link #grantedLeaseTtl()} already account for the floor. An agent that does not answer (down, or an ACL token
+     * without agent:read) is no problem: the first refused session teaches the same.
+     */
+    private void learnSessionTtlMin() {
+        Duration bound = Duration.ofMillis(Math.min(2000, connection.timings().retryTimeout().toMillis()));
+        connection.once("read the agent's session_ttl_min", ConsulHttp::sessionTtlMin, bound)
+                .flatMap(min -> min)
+                .ifPresent(sessionTtl::agentMinimum);
+    }
+
+    /**
+     * The leader lock's real lifetime when the agent's session_ttl_min makes it longer than ttl (twice the raised
+     * session TTL); empty while sessions of ttl/2 keep it at ttl.
+     */
+    @Override
+    public Optional<Duration> grantedLeaseTtl() {
+        return sessionTtl.lifetimeIfLonger(connection.timings().ttl());
     }
 
     /** Patroni's Consul prefix: the cluster prefix without its leading {@code /}. */
@@ -103,10 +126,15 @@ public final class ConsulDcsClient implements DcsClient {
         LOG.info("Consul DCS client {} for {} at {} ({}): {}", what, prefix, connection.agent(), name,
                 sessionTtl.describe(t));
         if (sessionTtl.belowDefaultMinimum(t.ttl())) {
-            LOG.warn("ttl {} asks for session TTL {}, below Consul's default session_ttl_min of 10 s: unless the "
-                    + "agents are configured with a lower session_ttl_min, Consul refuses it and the session TTL is "
-                    + "raised to the agent's minimum, so that a dead leader's lock lives up to twice that",
-                    SessionTtl.seconds(t.ttl()), SessionTtl.seconds(sessionTtl.sessionTtl(t.ttl())));
+            LOG.warn("ttl {} asks for session TTL {}, below Consul's default session_ttl_min of 10 s, and the agent "
+                    + "did not say its own: unless the agents are configured with a lower session_ttl_min, Consul "
+                    + "refuses it and the session TTL is raised to the agent's minimum, so that a dead leader's lock "
+                    + "lives twice that", SessionTtl.seconds(t.ttl()), SessionTtl.seconds(sessionTtl.sessionTtl(t.ttl())));
+        } else if (sessionTtl.lifetimeIfLonger(t.ttl()).isPresent()) {
+            LOG.warn("the agent's session_ttl_min {} is above ttl/2: a dead leader's lock lives {}, not ttl {}; "
+                    + "raise ttl to at least {} or lower session_ttl_min on the Consul agents",
+                    SessionTtl.seconds(sessionTtl.agentMinimum()), SessionTtl.seconds(sessionTtl.lockLifetime(t.ttl())),
+                    SessionTtl.seconds(t.ttl()), SessionTtl.seconds(sessionTtl.agentMinimum().multipliedBy(2)));
         }
     }
 

@@ -218,8 +218,14 @@ final class EcwidConsulHttp implements ConsulHttp {
         Request request = Request.Builder.newBuilder().setEndpoint("/v1/agent/self").setToken(token).build();
         String body = call(() -> ok(raw.makeGetRequest(request)).getContent());
         try {
-            Object debug = Json.parseObject(body).get("DebugConfig");
-            Object min = debug instanceof Map<?, ?> m ? m.get("SessionTTLMin") : null;
+            Map<String, Object> self = Json.parseObject(body);
+            // Consul 1.0+ reports it under DebugConfig as a Go duration; older agents under Config, in nanoseconds
+            Object min = null;
+            for (String section : List.of("DebugConfig", "Config")) {
+                if (min == null && self.get(section) instanceof Map<?, ?> m) {
+                    min = m.get("SessionTTLMin");
+                }
+            }
             if (min instanceof Number n) {
                 return Optional.of(Duration.ofNanos(n.longValue())).filter(d -> !d.isZero());
             }
