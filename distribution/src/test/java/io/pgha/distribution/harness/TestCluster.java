@@ -55,6 +55,7 @@ public final class TestCluster implements AutoCloseable {
     private int ttl = TTL;
     private int loopWait = LOOP_WAIT;
     private int retryTimeout = RETRY_TIMEOUT;
+    private String extraBootstrapDcs = "";
 
     private TestCluster(DcsFixture dcs, String scope, Path base, Path pghaHome) {
         this.dcs = dcs;
@@ -77,6 +78,19 @@ public final class TestCluster implements AutoCloseable {
 
     /** {@link #create(DcsFixture, String, int)} with other timings in {@code bootstrap.dcs}. */
     public static TestCluster create(DcsFixture dcs, String scope, int size, int ttl, int loopWait, int retryTimeout) {
+        return create(dcs, scope, size, ttl, loopWait, retryTimeout, "");
+    }
+
+    /**
+     * {@link #create(DcsFixture, String, int)} with {@code extraBootstrapDcs} added to {@code bootstrap.dcs}: flow-style
+     * YAML entries ending with a comma, e.g. {@code "standby_cluster: {host: 127.0.0.1, port: 5433}, "}.
+     */
+    public static TestCluster create(DcsFixture dcs, String scope, int size, String extraBootstrapDcs) {
+        return create(dcs, scope, size, TTL, LOOP_WAIT, RETRY_TIMEOUT, extraBootstrapDcs);
+    }
+
+    private static TestCluster create(DcsFixture dcs, String scope, int size, int ttl, int loopWait, int retryTimeout,
+            String extraBootstrapDcs) {
         Path home = pghaHome();
         Path base;
         try {
@@ -89,6 +103,7 @@ public final class TestCluster implements AutoCloseable {
         c.ttl = ttl;
         c.loopWait = loopWait;
         c.retryTimeout = retryTimeout;
+        c.extraBootstrapDcs = extraBootstrapDcs;
         for (int i = 1; i <= size; i++) {
             c.members.add(c.newMember("n" + i));
         }
@@ -165,7 +180,7 @@ public final class TestCluster implements AutoCloseable {
                 dcs.configYaml(),
                 "bootstrap:",
                 "  dcs: {ttl: " + ttl + ", loop_wait: " + loopWait + ", retry_timeout: " + retryTimeout
-                        + ", maximum_lag_on_failover: 1048576,",
+                        + ", maximum_lag_on_failover: 1048576, " + extraBootstrapDcs,
                 "        postgresql: {use_pg_rewind: true, use_slots: true,",
                 "                     parameters: {wal_log_hints: \"on\", max_connections: 50, shared_buffers: 16MB,",
                 "                                  wal_keep_size: 128MB}}}",

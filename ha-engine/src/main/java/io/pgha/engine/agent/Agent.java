@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -221,7 +222,19 @@ public final class Agent implements AutoCloseable {
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
                         dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
-                dyn.failsafeMode());
+                dyn.failsafeMode(), remotePrimary(dyn));
+    }
+
+    /** The remote primary a standby cluster follows, from {@code standby_cluster}. */
+    static Optional<io.pgha.engine.ha.Upstream> remotePrimary(DynamicConfig dyn) {
+        return dyn.standbyCluster().flatMap(sc -> sc.host().map(host -> {
+            Map<String, String> recovery = new LinkedHashMap<>();
+            sc.restoreCommand().ifPresent(v -> recovery.put("restore_command", v));
+            sc.archiveCleanupCommand().ifPresent(v -> recovery.put("archive_cleanup_command", v));
+            sc.recoveryMinApplyDelay().ifPresent(v -> recovery.put("recovery_min_apply_delay", v));
+            return new io.pgha.engine.ha.Upstream("remote primary", host, sc.port().orElse(5432),
+                    sc.primarySlotName(), recovery);
+        }));
     }
 
     /** Applies the configuration's {@code log} section (at start-up; reloads apply it again). */

@@ -608,6 +608,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
     private ServerRole standby(Optional<Upstream> upstream) {
         Map<String, String> recovery = new LinkedHashMap<>(dynamic.get().postgresql().recoveryConf());
         recovery.putAll(config.postgresql().recoveryConf());
+        upstream.ifPresent(u -> recovery.putAll(u.recoveryParameters()));
         return new ServerRole.Standby(upstream.map(PostgresDatabase::source), recovery);
     }
 

@@ -50,13 +50,14 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
         // fenced since the last cycle must not still say "running primary".
         PgObservation pg = ha.liveObservation();
         Duration ttl = s.policy().timings().ttl();
-        MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(), Ha.roleName(pg))
+        MemberStatus.Builder b = MemberStatus.builder(pg.process().patroniState(),
+                        Ha.roleName(pg, ha.isStandbyLeader(pg)))
                 .tags(s.me().tags())
-                .settings(new HaSettings(s.policy().paused(), false,
+                .settings(new HaSettings(s.policy().paused(), s.policy().standbyCluster(),
                         s.policy().sync().enabled() ? HaSettings.SyncMode.ON : HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
                         ttl))
                 .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
-        if (s.holdsLock() && pg.isRunningPrimary()) {
+        if (s.holdsLock() && (pg.isRunningPrimary() || ha.isStandbyLeader(pg))) {
             b.lockHeldUntil(s.takenAt().plus(ttl));
         }
         pg.systemIdentifier().ifPresent(b::systemIdentifier);

@@ -39,9 +39,13 @@ public final class NotActedOn {
             new Entry("synchronous_mode", d -> d.synchronousMode() == DynamicConfig.SynchronousMode.QUORUM, true,
                     "quorum commit is not implemented (synchronous_mode: on is); replication would stay "
                             + "asynchronous, so a failover could lose acknowledged commits"),
-            new Entry("standby_cluster", d -> d.standbyCluster().isPresent(), true,
-                    "this cluster would run as an independent primary cluster instead of replicating from the "
-                            + "remote one"),
+            new Entry("standby_cluster", d -> d.standbyCluster().filter(sc -> sc.host().isEmpty()).isPresent(), true,
+                    "a standby cluster without standby_cluster.host (restore_command only) is not implemented; this "
+                            + "cluster would run as an independent primary cluster instead of replicating"),
+            new Entry("standby_cluster.create_replica_methods",
+                    d -> d.standbyCluster().filter(sc -> !sc.createReplicaMethods().isEmpty()).isPresent(), false,
+                    "the standby leader is copied from the remote primary with the member's own "
+                            + "create_replica_methods"),
             new Entry("slots", d -> !d.slots().isEmpty(), true,
                     "permanent slots are not created (existing ones are left alone)"),
             new Entry("permanent_slots", d -> d.raw().containsKey("permanent_slots"), true,

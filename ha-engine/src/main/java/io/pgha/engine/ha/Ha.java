@@ -292,7 +292,8 @@ public final class Ha {
             pg = observe();
             publishMember(pg);
         }
-        publishSnapshot(cluster, pg, (cluster.isLeader(me.name()) || acquiredThisCycle) && pg.isRunningPrimary()
+        boolean leads = pg.isRunningPrimary() || policy.standbyCluster() && pg.isRunningReplica();
+        publishSnapshot(cluster, pg, (cluster.isLeader(me.name()) || acquiredThisCycle) && leads
                 && !guard.hasFenced(), msg);
         return msg;
     }
@@ -598,6 +599,9 @@ public final class Ha {
             lease.released();
             return "released the leader lock because the fencing supervisor is not running";
         }
+        if (policy.remotePrimary().isPresent()) {
+            return asStandbyLeader(cluster, pg, policy.remotePrimary().get());
+        }
         if (pg.isRunningReplica()) {
             return promote(cluster, pg, "promoted self to leader because I had the session lock");
         }
@@ -614,6 +618,23 @@ public final class Ha {
         }
         maintainLeaderState(cluster, pg);
         return "no action. I am (" + me.name() + "), the leader with the lock";
+    }
+
+    /**
+     * The lock holder of a standby cluster follows the remote primary and is never promoted: only removing the
+     * {@code standby_cluster} section makes it a primary. A primary (the section was just added) is demoted.
+     */
+    private String asStandbyLeader(ClusterState cluster, PgObservation pg, Upstream remote) {
+        if (pg.isRunningPrimary()) {
+            return demoteNow(StopMode.FAST, "demoting self because the cluster became a standby cluster of "
+                    + remote.host() + ":" + remote.port());
+        }
+        // a standby leader takes no writes: nothing for the fencing guard to stop
+        lease.released();
+        ensureClusterKeys(cluster, pg);
+        maintainLeaderState(cluster, pg);
+        database.follow(Optional.of(remote));
+        return "no action. I am (" + me.name() + "), the standby leader with the lock";
     }
 
     /** Another member holds the lock: be its replica (or the replica of our replicatefrom member). */
@@ -651,6 +672,11 @@ public final class Ha {
             if (!lease.refresh()) {
                 lease.released();
                 return "not starting as primary because failed to update leader lock in DCS";
+            }
+            if (policy.remotePrimary().isPresent()) {
+                lease.released();
+                database.startAsReplica(policy.remotePrimary());
+                return "starting as a standby leader because i had the session lock";
             }
             if (pg.process() == PgProcessState.START_FAILED && primaryStartTimedOut()) {
                 return releaseForFailover("removed leader key after trying and failing to start postgres");
@@ -749,7 +775,8 @@ public final class Ha {
             if (!dcs.writeInitialize("", Precondition.absent())) {
                 return "failed to acquire initialize lock";
             }
-            return bootstrap();
+            return policy.remotePrimary().isPresent() ? bootstrapStandbyLeader(policy.remotePrimary().get())
+                    : bootstrap();
         }
         Optional<Member> leader = cluster.leaderMember().filter(Ha::isRunning);
         if (leader.isEmpty()) {
@@ -787,6 +814,38 @@ public final class Ha {
 
     private static boolean isRunning(Member m) {
         return m.data().state().orElse("").equals("running");
+    }
+
+    /**
+     * A new standby cluster: its first member copies the remote primary, follows it, and takes the lock as the
+     * standby leader. Nothing here is writable, so the fencing guard stays disarmed.
+     */
+    private String bootstrapStandbyLeader(Upstream remote) {
+        LOG.info("trying to bootstrap a new standby leader from {}:{}", remote.host(), remote.port());
+        try {
+            database.createReplica(Optional.of(remote));
+            database.startAsReplica(Optional.of(remote));
+            String sysid = database.inspectDataDirectory().systemIdentifier();
+            lease.take();
+            lease.released();
+            dcs.writeInitialize(sysid, Precondition.any());
+            dcs.writeConfig(policy.bootstrapConfig(), Precondition.absent());
+            return "bootstrapped a standby leader from the remote primary " + remote.host() + ":" + remote.port();
+        } catch (RuntimeException e) {
+            LOG.error("standby leader bootstrap failed: {}", e.getMessage(), e);
+            try {
+                dcs.releaseLeader();
+                dcs.cancelInitialization();
+            } finally {
+                try {
+                    database.stop(StopMode.IMMEDIATE, stopTimeout());
+                } finally {
+                    database.removeDataDirectory();
+                }
+            }
+            return "failed to bootstrap a standby leader (" + e.getMessage() + "); removed the half-made data "
+                    + "directory and released the initialize key";
+        }
     }
 
     private String bootstrap() {
@@ -847,6 +906,13 @@ public final class Ha {
     // ---------------------------------------------------------------- promotion and demotion
 
     private String promote(ClusterState cluster, PgObservation pg, String message) {
+        if (policy.remotePrimary().isPresent()) {
+            lease.released();
+            clearFailoverRequest(cluster);
+            database.follow(policy.remotePrimary());
+            return "took the leader lock as the standby leader, following the remote primary "
+                    + policy.remotePrimary().get().host() + ":" + policy.remotePrimary().get().port();
+        }
         long switchLsn = pg.walPosition();
         long oldTimeline = pg.timeline();
         if (policy.useSlots()) {
@@ -1321,7 +1387,7 @@ public final class Ha {
                 .put("conn_url", me.connUrl())
                 .put("api_url", me.apiUrl())
                 .put("state", pg.process().patroniState())
-                .put("role", roleName(pg))
+                .put("role", roleName(pg, isStandbyLeader(pg)))
                 .put("version", Versions.PATRONI_COMPATIBLE);
         if (pg.isRunning()) {
             b.put("xlog_location", pg.walPosition());
@@ -1346,6 +1412,16 @@ public final class Ha {
         scheduledRestart.ifPresent(r -> b.put("scheduled_restart", r.published()));
         b.put("pgha_version", Versions.engine());
         return b.build();
+    }
+
+    /** Whether this member leads a standby cluster: it holds the lock and follows the remote primary. */
+    public boolean isStandbyLeader(PgObservation pg) {
+        return policy.standbyCluster() && pg.isRunningReplica() && snapshot.get().cluster().isLeader(me.name());
+    }
+
+    /** The role a member record and {@code /patroni} show, {@code standby_leader} for a standby cluster's leader. */
+    public static String roleName(PgObservation pg, boolean standbyLeader) {
+        return standbyLeader && pg.role() == PgRole.REPLICA ? "standby_leader" : roleName(pg);
     }
 
     /** The role a member record and {@code /patroni} show for this observation. */

@@ -4,6 +4,7 @@ import io.pgha.spi.dcs.DcsTimings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The dynamic settings the HA loop decides with, from the DCS {@code config} key (or {@code bootstrap.dcs} before
@@ -25,15 +26,18 @@ import java.util.Objects;
  *        then reloaded
  * @param sync synchronous replication
  * @param failsafe {@code failsafe_mode}: a primary without the DCS keeps running while every member confirms it
+ * @param remotePrimary {@code standby_cluster}: the primary of another cluster that this cluster's leader follows as a
+ *        standby leader instead of running as a primary
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
         Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync,
-        boolean failsafe) {
+        boolean failsafe, Optional<Upstream> remotePrimary) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
         Objects.requireNonNull(sync, "sync is null");
+        Objects.requireNonNull(remotePrimary, "remotePrimary is null");
         Objects.requireNonNull(primaryStartTimeout, "primaryStartTimeout is null");
         bootstrapConfig = Map.copyOf(bootstrapConfig);
         Objects.requireNonNull(serverConfigVersion, "serverConfigVersion is null");
@@ -46,28 +50,40 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
             Object serverConfigVersion) {
         this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, SyncPolicy.OFF, false);
+                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty());
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion, sync, failsafe);
+                serverConfigVersion, sync, failsafe, remotePrimary);
     }
 
     /** The same policy with {@code sync}. */
     public HaPolicy withSync(SyncPolicy sync) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe);
+                serverConfigVersion, sync, failsafe, remotePrimary);
     }
 
     /** The same policy with failsafe mode on or off. */
     public HaPolicy withFailsafe(boolean on) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, on);
+                serverConfigVersion, sync, on, remotePrimary);
+    }
+
+    /** The same policy, replicating from {@code remote} as a standby cluster (or not, when empty). */
+    public HaPolicy withRemotePrimary(Optional<Upstream> remote) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync, failsafe, remote);
+    }
+
+    /** Whether this cluster is a standby cluster: its leader follows {@link #remotePrimary()}. */
+    public boolean standbyCluster() {
+        return remotePrimary.isPresent();
     }
 
     /**

@@ -32,8 +32,12 @@ class NotActedOnTest {
     @DisplayName("every key of the dynamic configuration is classified as acted on or not, exactly once")
     void classificationIsComplete() {
         Set<String> classified = new TreeSet<>(NotActedOn.ACTED_ON);
+        Set<String> entries = new TreeSet<>();
         for (NotActedOn.Entry e : NotActedOn.DYNAMIC) {
-            assertTrue(classified.add(e.key()), e.key() + " is classified twice");
+            assertTrue(entries.add(e.key()), e.key() + " is reported twice");
+            String top = e.key().split("\\.")[0];
+            assertTrue(!NotActedOn.ACTED_ON.contains(top), top + " is both acted on and reported");
+            classified.add(top);
         }
         assertEquals(new TreeSet<>(DynamicConfig.KEYS), classified,
                 "classify each new key of DynamicConfig.KEYS in NotActedOn (acted on, or reported)");
@@ -44,7 +48,7 @@ class NotActedOnTest {
     void unsafeSettingsAreErrors() {
         for (String yaml : List.of(
                 "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
-                "bootstrap: {dcs: {standby_cluster: {host: 10.0.0.1, port: 5432}}}\n",
+                "bootstrap: {dcs: {standby_cluster: {restore_command: \"cp /archive/%f %p\"}}}\n",
                 "bootstrap: {dcs: {slots: {keep: {type: physical}}}}\n",
                 "watchdog: {mode: required}\n")) {
             InvalidConfigException e = refused(yaml);
@@ -77,7 +81,8 @@ class NotActedOnTest {
     @Test
     @DisplayName("synchronous replication and its keys are acted on")
     void synchronousModeIsActedOn() {
-        List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of("synchronous_mode", true,
+        List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of(
+                "standby_cluster", Map.of("host", "10.0.0.1", "port", 5432), "synchronous_mode", true,
                 "failsafe_mode", true, "synchronous_mode_strict", true, "synchronous_node_count", 2, "maximum_lag_on_syncnode", 1024),
                 new ArrayList<>()));
         assertEquals(List.of(), problems);
