@@ -222,7 +222,20 @@ public final class Agent implements AutoCloseable {
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
                         dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
-                dyn.failsafeMode(), remotePrimary(dyn));
+                dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn));
+    }
+
+    /** Permanent physical slots, ignore_slots patterns as they apply to physical slots, member_slots_ttl. */
+    static io.pgha.engine.ha.SlotPolicy slotPolicy(DynamicConfig dyn) {
+        java.util.Set<String> permanent = new java.util.TreeSet<>();
+        dyn.slots().forEach((name, slot) -> {
+            if (!slot.logical()) {
+                permanent.add(name);
+            }
+        });
+        List<DynamicConfig.IgnoreSlot> ignore = List.copyOf(dyn.ignoreSlots());
+        java.util.function.Predicate<String> ignored = name -> ignore.stream().anyMatch(p -> p.matchesPhysical(name));
+        return new io.pgha.engine.ha.SlotPolicy(permanent, ignored, dyn.memberSlotsTtl());
     }
 
     /** The remote primary a standby cluster follows, from {@code standby_cluster}. */

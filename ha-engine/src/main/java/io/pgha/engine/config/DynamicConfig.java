@@ -131,6 +131,12 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
      */
     public record IgnoreSlot(Optional<String> name, Optional<String> type, Optional<String> database,
             Optional<String> plugin) {
+
+        /** Whether this pattern matches the physical slot {@code slotName} (a physical slot has no database). */
+        public boolean matchesPhysical(String slotName) {
+            return name.map(slotName::equals).orElse(true) && type.map("physical"::equals).orElse(true)
+                    && database.isEmpty() && plugin.isEmpty();
+        }
     }
 
     /**

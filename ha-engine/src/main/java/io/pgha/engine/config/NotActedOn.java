@@ -32,7 +32,8 @@ public final class NotActedOn {
     /** Keys of the dynamic configuration this version acts on. */
     static final Set<String> ACTED_ON = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
             "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
-            "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode");
+            "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode", "permanent_slots",
+            "permanent_replication_slots", "ignore_slots", "member_slots_ttl");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
@@ -46,14 +47,8 @@ public final class NotActedOn {
                     d -> d.standbyCluster().filter(sc -> !sc.createReplicaMethods().isEmpty()).isPresent(), false,
                     "the standby leader is copied from the remote primary with the member's own "
                             + "create_replica_methods"),
-            new Entry("slots", d -> !d.slots().isEmpty(), true,
-                    "permanent slots are not created (existing ones are left alone)"),
-            new Entry("permanent_slots", d -> d.raw().containsKey("permanent_slots"), true,
-                    "permanent slots are not created (existing ones are left alone)"),
-            new Entry("permanent_replication_slots", d -> d.raw().containsKey("permanent_replication_slots"), true,
-                    "permanent slots are not created (existing ones are left alone)"),
-            new Entry("ignore_slots", d -> !d.ignoreSlots().isEmpty(), false,
-                    "the patterns are not consulted; the leader only ever drops slots of former members"),
+            new Entry("slots", d -> d.slots().values().stream().anyMatch(DynamicConfig.PermanentSlot::logical), true,
+                    "permanent logical slots are not created nor kept across failover (physical ones are)"),
             new Entry("check_timeline", DynamicConfig::checkTimeline, false,
                     "a member on an older timeline may still race for the lock"),
             new Entry("max_timelines_history", d -> d.maxTimelinesHistory() != 0, false,
@@ -62,8 +57,6 @@ public final class NotActedOn {
                     "a slow stop is not cut short"),
             new Entry("master_stop_timeout", d -> d.raw().containsKey("master_stop_timeout"), false,
                     "a slow stop is not cut short"),
-            new Entry("member_slots_ttl", d -> d.raw().containsKey("member_slots_ttl"), false,
-                    "slots of members that left are kept for 30 minutes"),
             new Entry("primary_race_backoff", d -> d.raw().containsKey("primary_race_backoff"), false,
                     "the leader race does not back off"));
 

@@ -40,7 +40,6 @@ public final class Ha {
     /** How long a switchover candidate waits to receive the old leader's last WAL before racing anyway. */
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
     /** How long the slot of a member that left the DCS is kept (Patroni's member_slots_ttl default). */
-    private static final Duration MEMBER_SLOTS_TTL = Duration.ofMinutes(30);
     /** The longest a status query of the local PostgreSQL takes ({@link Database#observe()} is bounded by it). */
     static final Duration OBSERVE_BOUND = Duration.ofSeconds(2);
     /** The longest a peer probe round takes (two seconds per member, in parallel, plus slack). */
@@ -1237,26 +1236,31 @@ public final class Ha {
     }
 
     /**
-     * Slots of every member seen within {@link #MEMBER_SLOTS_TTL}, this one included, published as the status key's
+     * Slots of every member seen within {@code member_slots_ttl}, this one included, published as the status key's
      * {@code retain_slots} so that a new leader keeps them too: a crashed former leader finds its slot ready when it
      * rejoins.
      */
     private Set<String> retainedSlots(ClusterState cluster) {
         long now = clock.nanoTime();
         for (Member m : cluster.members()) {
-            slotLastSeen.put(SlotNames.forMember(m.name()), now);
+            String slot = SlotNames.forMember(m.name());
+            slotLastSeen.put(slot, now);
+            expiredMemberSlots.remove(slot);
         }
         for (String s : cluster.status().retainSlots()) {
-            slotLastSeen.putIfAbsent(s, now);
+            // a former leader's list is adopted once; a slot expired here must not come back from the status key,
+            // which still names it until this member publishes the next one
+            if (!expiredMemberSlots.contains(s)) {
+                slotLastSeen.putIfAbsent(s, now);
+            }
         }
         slotLastSeen.entrySet().removeIf(e -> {
-            boolean expired = now - e.getValue() > MEMBER_SLOTS_TTL.toNanos();
+            boolean expired = now - e.getValue() > policy.slots().memberSlotsTtl().toNanos();
             if (expired) {
                 expiredMemberSlots.add(e.getKey());
             }
             return expired;
         });
-        expiredMemberSlots.removeAll(slotLastSeen.keySet());
         return new TreeSet<>(slotLastSeen.keySet());
     }
 
@@ -1271,6 +1275,8 @@ public final class Ha {
             droppable.add(SlotNames.forMember(m.name()));
         }
         droppable.removeAll(wanted);
+        droppable.removeAll(policy.slots().permanent());
+        droppable.removeIf(policy.slots().ignored());
         return droppable;
     }
 
@@ -1280,6 +1286,7 @@ public final class Ha {
      */
     private Set<String> wantedSlots(ClusterState cluster) {
         Set<String> wanted = new TreeSet<>(retainedSlots(cluster));
+        wanted.addAll(policy.slots().permanent());
         wanted.remove(SlotNames.forMember(me.name()));
         for (Member m : cluster.members()) {
             if (m.name().equals(me.name())) {

@@ -28,16 +28,18 @@ import java.util.Optional;
  * @param failsafe {@code failsafe_mode}: a primary without the DCS keeps running while every member confirms it
  * @param remotePrimary {@code standby_cluster}: the primary of another cluster that this cluster's leader follows as a
  *        standby leader instead of running as a primary
+ * @param slots permanent and ignored slots, and how long a vanished member's slot is kept
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
         Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync,
-        boolean failsafe, Optional<Upstream> remotePrimary) {
+        boolean failsafe, Optional<Upstream> remotePrimary, SlotPolicy slots) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
         Objects.requireNonNull(sync, "sync is null");
         Objects.requireNonNull(remotePrimary, "remotePrimary is null");
+        Objects.requireNonNull(slots, "slots is null");
         Objects.requireNonNull(primaryStartTimeout, "primaryStartTimeout is null");
         bootstrapConfig = Map.copyOf(bootstrapConfig);
         Objects.requireNonNull(serverConfigVersion, "serverConfigVersion is null");
@@ -50,35 +52,42 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
             Object serverConfigVersion) {
         this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty());
+                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty(), SlotPolicy.DEFAULT);
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion, sync, failsafe, remotePrimary);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots);
     }
 
     /** The same policy with {@code sync}. */
     public HaPolicy withSync(SyncPolicy sync) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots);
     }
 
     /** The same policy with failsafe mode on or off. */
     public HaPolicy withFailsafe(boolean on) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, on, remotePrimary);
+                serverConfigVersion, sync, on, remotePrimary, slots);
     }
 
     /** The same policy, replicating from {@code remote} as a standby cluster (or not, when empty). */
     public HaPolicy withRemotePrimary(Optional<Upstream> remote) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remote);
+                serverConfigVersion, sync, failsafe, remote, slots);
+    }
+
+    /** The same policy with {@code slots}. */
+    public HaPolicy withSlots(SlotPolicy slots) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync, failsafe, remotePrimary, slots);
     }
 
     /** Whether this cluster is a standby cluster: its leader follows {@link #remotePrimary()}. */

@@ -49,7 +49,7 @@ class NotActedOnTest {
         for (String yaml : List.of(
                 "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
                 "bootstrap: {dcs: {standby_cluster: {restore_command: \"cp /archive/%f %p\"}}}\n",
-                "bootstrap: {dcs: {slots: {keep: {type: physical}}}}\n",
+                "bootstrap: {dcs: {slots: {cdc: {type: logical, database: postgres, plugin: pgoutput}}}}\n",
                 "watchdog: {mode: required}\n")) {
             InvalidConfigException e = refused(yaml);
             assertTrue(e.problems().stream().anyMatch(p -> p.isError()

@@ -70,6 +70,12 @@ public final class SimWorld implements AutoCloseable {
     private boolean checking = true;
     private boolean writesPaused;
     private volatile boolean failsafe;
+    private volatile io.pgha.engine.ha.SlotPolicy slotPolicy = io.pgha.engine.ha.SlotPolicy.DEFAULT;
+
+    /** Runs the cluster with {@code slots} (from the next cycle on). */
+    public void slotPolicy(io.pgha.engine.ha.SlotPolicy slots) {
+        slotPolicy = slots;
+    }
 
     /** The members' REST APIs as the HA loop reaches them. */
     private final io.pgha.engine.ha.PeerProbe peers = new io.pgha.engine.ha.PeerProbe() {
@@ -220,7 +226,7 @@ public final class SimWorld implements AutoCloseable {
             m.thread = new SimThread(m.name, baton);
             m.guard = new LeaseGuard(m.pg, clock);
             m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
-                    c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe));
+                    c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {

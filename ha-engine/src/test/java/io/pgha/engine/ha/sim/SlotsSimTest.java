@@ -1,0 +1,66 @@
+package io.pgha.engine.ha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.engine.ha.SlotNames;
+import io.pgha.engine.ha.SlotPolicy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("permanent and ignored slots")
+class SlotsSimTest {
+    private SimWorld world;
+
+    @AfterEach
+    void close() {
+        if (world != null) {
+            world.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a permanent physical slot exists on the leader, and on the new leader after a failover")
+    void permanentSlotSurvivesFailover() {
+        world = new SimWorld(11, SimWorld.Config.defaults());
+        world.slotPolicy(new SlotPolicy(Set.of("backup_tool"), name -> false, Duration.ofMinutes(30)));
+        SimMember n1 = world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        world.addMember("n2", Map.of());
+        world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1") && n1.pg.slots.contains("backup_tool"),
+                Duration.ofMinutes(2)), "the leader created the permanent slot: " + n1.pg.slots + "\n" + world.describe());
+        world.killAgent(n1);
+        n1.pg.crash();
+        assertTrue(world.runUntil(() -> world.leader().filter(l -> !l.equals("n1")).isPresent()
+                && world.member(world.leader().get()).pg.writable(), Duration.ofMinutes(2)), world.describe());
+        SimMember leader = world.member(world.leader().get());
+        assertTrue(leader.pg.slots.contains("backup_tool"), "the new leader has it: " + leader.pg.slots);
+    }
+
+    @Test
+    @DisplayName("a member's slot matching ignore_slots is not dropped when the member leaves")
+    void ignoredSlotKept() {
+        world = new SimWorld(12, SimWorld.Config.defaults());
+        String n3Slot = SlotNames.forMember("n3");
+        world.slotPolicy(new SlotPolicy(Set.of(), n3Slot::equals, Duration.ofSeconds(60)));
+        SimMember n1 = world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        world.addMember("n2", Map.of());
+        SimMember n3 = world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1") && n1.pg.slots.contains(n3Slot)
+                && n1.pg.slots.contains(SlotNames.forMember("n2")), Duration.ofMinutes(2)), world.describe());
+        world.killAgent(n3);
+        world.killAgent(world.member("n2"));
+        world.runFor(Duration.ofMinutes(3));
+        assertTrue(n1.pg.slots.contains(n3Slot), "ignored: kept " + n1.pg.slots);
+        assertFalse(n1.pg.slots.contains(SlotNames.forMember("n2")), "n2's slot dropped after member_slots_ttl: "
+                + n1.pg.slots);
+        assertTrue(Optional.of("n1").equals(world.leader()));
+    }
+}
