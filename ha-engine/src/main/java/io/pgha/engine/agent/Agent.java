@@ -222,7 +222,8 @@ public final class Agent implements AutoCloseable {
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
                         dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
-                dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn));
+                dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn),
+                dyn.checkTimeline());
     }
 
     /** Permanent physical slots, ignore_slots patterns as they apply to physical slots, member_slots_ttl. */

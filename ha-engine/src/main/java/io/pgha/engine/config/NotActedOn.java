@@ -33,7 +33,8 @@ public final class NotActedOn {
     static final Set<String> ACTED_ON = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
             "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
             "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode", "permanent_slots",
-            "permanent_replication_slots", "ignore_slots", "member_slots_ttl");
+            "permanent_replication_slots", "ignore_slots", "member_slots_ttl",
+            "check_timeline");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
@@ -49,8 +50,6 @@ public final class NotActedOn {
                             + "create_replica_methods"),
             new Entry("slots", d -> d.slots().values().stream().anyMatch(DynamicConfig.PermanentSlot::logical), true,
                     "permanent logical slots are not created nor kept across failover (physical ones are)"),
-            new Entry("check_timeline", DynamicConfig::checkTimeline, false,
-                    "a member on an older timeline may still race for the lock"),
             new Entry("max_timelines_history", d -> d.maxTimelinesHistory() != 0, false,
                     "the history key keeps every timeline"),
             new Entry("primary_stop_timeout", d -> d.primaryStopTimeout() != 0, false,

@@ -1089,6 +1089,14 @@ public final class Ha {
             return Optional.of("my WAL position " + myWal + " is " + (optime - myWal) + " bytes behind the last known "
                     + "leader position, more than maximum_lag_on_failover " + policy.maximumLagOnFailover());
         }
+        if (policy.checkTimeline()) {
+            long clusterTimeline = cluster.history().map(h -> h.entries().stream()
+                    .mapToLong(HistoryEntry::timeline).max().orElse(0) + 1).orElse(0L);
+            if (pg.timeline() < clusterTimeline) {
+                return Optional.of("my timeline " + pg.timeline() + " is older than the cluster's timeline "
+                        + clusterTimeline + " (check_timeline)");
+            }
+        }
         // Only members the sync key vouches for hold every acknowledged commit: no other may take over, and none
         // of the others needs to be deferred to.
         Optional<SyncState> authority = SyncReplication.authority(cluster, policy.sync());

@@ -29,11 +29,13 @@ import java.util.Optional;
  * @param remotePrimary {@code standby_cluster}: the primary of another cluster that this cluster's leader follows as a
  *        standby leader instead of running as a primary
  * @param slots permanent and ignored slots, and how long a vanished member's slot is kept
+ * @param checkTimeline {@code check_timeline}: a member on a timeline older than the cluster's does not race
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
         Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync,
-        boolean failsafe, Optional<Upstream> remotePrimary, SlotPolicy slots) {
+        boolean failsafe, Optional<Upstream> remotePrimary, SlotPolicy slots,
+        boolean checkTimeline) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
@@ -52,42 +54,49 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
             Object serverConfigVersion) {
         this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty(), SlotPolicy.DEFAULT);
+                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty(), SlotPolicy.DEFAULT, false);
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
     }
 
     /** The same policy with {@code sync}. */
     public HaPolicy withSync(SyncPolicy sync) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
     }
 
     /** The same policy with failsafe mode on or off. */
     public HaPolicy withFailsafe(boolean on) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, on, remotePrimary, slots);
+                serverConfigVersion, sync, on, remotePrimary, slots, checkTimeline);
     }
 
     /** The same policy, replicating from {@code remote} as a standby cluster (or not, when empty). */
     public HaPolicy withRemotePrimary(Optional<Upstream> remote) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remote, slots);
+                serverConfigVersion, sync, failsafe, remote, slots, checkTimeline);
     }
 
     /** The same policy with {@code slots}. */
     public HaPolicy withSlots(SlotPolicy slots) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
+    }
+
+    /** The same policy, with {@code check_timeline} on or off. */
+    public HaPolicy withCheckTimeline(boolean on) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, on);
     }
 
     /** Whether this cluster is a standby cluster: its leader follows {@link #remotePrimary()}. */

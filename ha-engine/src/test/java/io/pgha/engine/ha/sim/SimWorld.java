@@ -72,6 +72,13 @@ public final class SimWorld implements AutoCloseable {
     private volatile boolean failsafe;
     private volatile io.pgha.engine.ha.SlotPolicy slotPolicy = io.pgha.engine.ha.SlotPolicy.DEFAULT;
 
+    private volatile boolean checkTimeline;
+
+    /** Runs the cluster with {@code check_timeline} on or off (from the next cycle on). */
+    public void checkTimeline(boolean on) {
+        checkTimeline = on;
+    }
+
     /** Runs the cluster with {@code slots} (from the next cycle on). */
     public void slotPolicy(io.pgha.engine.ha.SlotPolicy slots) {
         slotPolicy = slots;
@@ -226,7 +233,8 @@ public final class SimWorld implements AutoCloseable {
             m.thread = new SimThread(m.name, baton);
             m.guard = new LeaseGuard(m.pg, clock);
             m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
-                    c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy));
+                    c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy)
+                            .withCheckTimeline(checkTimeline));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {
