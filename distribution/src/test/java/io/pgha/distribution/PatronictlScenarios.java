@@ -176,6 +176,13 @@ abstract class PatronictlScenarios {
         pghactl("resume", "--wait");
         assertTrue(pghactl("version", "ctl").contains("PostgreSQL"));
         assertTrue(pghactl("history").startsWith("TL"));
+        // query: the same answer from both tools, on the leader and on a replica
+        String sql = "SELECT pg_is_in_recovery() AS in_recovery, current_setting('work_mem') AS work_mem";
+        String ours = pghactl("query", "-c", sql);
+        String theirs = ctl("query", "-c", sql);
+        assertTrue(ours.contains("in_recovery\twork_mem") && ours.contains("f\t11MB"), ours);
+        assertTrue(theirs.contains("False") || theirs.contains("f"), theirs);
+        assertTrue(pghactl("query", "-r", "replica", "-c", sql).contains("t\t11MB"));
     }
 
     @Test

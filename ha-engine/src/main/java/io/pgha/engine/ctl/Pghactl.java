@@ -45,7 +45,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {Pghactl.ListCommand.class, Pghactl.Topology.class, Pghactl.ShowConfig.class,
                 Pghactl.EditConfig.class, Pghactl.Pause.class, Pghactl.Resume.class, Pghactl.Switchover.class,
                 Pghactl.Failover.class, Pghactl.Restart.class, Pghactl.Reload.class, Pghactl.Reinit.class,
-                Pghactl.History.class, Pghactl.Flush.class, Pghactl.Remove.class, Pghactl.Dsn.class,
+                Pghactl.History.class, Pghactl.Flush.class, Pghactl.Remove.class, Pghactl.Dsn.class, Pghactl.Query.class,
                 Pghactl.VersionCommand.class})
 public final class Pghactl implements Runnable {
 
@@ -823,6 +823,146 @@ public final class Pghactl implements Runnable {
                 out().println("host=" + u.getHost() + " port=" + (u.getPort() > 0 ? u.getPort() : 5432));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "query", mixinStandardHelpOptions = true,
+            description = "Run SQL on a member (the leader unless -m or -r say otherwise) and print the rows.")
+    static final class Query extends Sub {
+        @Parameters(arity = "0..1", paramLabel = "<cluster>")
+        String cluster;
+
+        @Option(names = {"-m", "--member"}, description = "the member to query")
+        String member;
+
+        @Option(names = {"-r", "--role"}, description = "leader, primary, replica or any (default: leader)")
+        String role;
+
+        @Option(names = {"-c", "--command"}, description = "the SQL to run")
+        String command;
+
+        @Option(names = {"-f", "--file"}, description = "a file with the SQL to run ('-' reads standard input)")
+        String file;
+
+        @Option(names = {"-U", "--username"}, description = "database user (default: the configuration's superuser)")
+        String username;
+
+        @Option(names = {"-d", "--dbname"}, description = "database (default: postgres)")
+        String dbname = "postgres";
+
+        @Option(names = "--format", description = "tsv (default) or json")
+        String format = "tsv";
+
+        @Option(names = "--delimiter", description = "the column delimiter of tsv (default: tab)")
+        String delimiter = "\t";
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Integer call() throws Exception {
+            if ((command == null) == (file == null)) {
+                throw new PghaException("CTL_QUERY", "give the SQL with exactly one of -c/--command and -f/--file");
+            }
+            if (member != null && role != null) {
+                throw new PghaException("CTL_QUERY", "-m/--member and -r/--role cannot be used together");
+            }
+            if (!format.equals("tsv") && !format.equals("json")) {
+                throw new PghaException("CTL_QUERY", "--format must be tsv or json, not '" + format + "'");
+            }
+            String sql = command != null ? command : file.equals("-")
+                    ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                    : java.nio.file.Files.readString(Path.of(file));
+            Member target;
+            try (CtlSession s = parent.session(Optional.ofNullable(cluster))) {
+                ClusterState c = s.read();
+                target = member != null ? member(c, member) : byRole(c, role == null ? "leader" : role);
+            }
+            java.net.URI u = java.net.URI.create(target.data().connUrl().orElseThrow(() -> new PghaException(
+                    "CTL_NO_CONN", target.name() + " publishes no conn_url")));
+            Map<String, Object> superuser = superuser();
+            java.util.Properties props = new java.util.Properties();
+            props.setProperty("user", username != null ? username
+                    : String.valueOf(superuser.getOrDefault("username", "postgres")));
+            Optional.ofNullable(System.getenv("PGPASSWORD"))
+                    .or(() -> username == null ? Optional.ofNullable(superuser.get("password")).map(String::valueOf)
+                            : Optional.empty())
+                    .ifPresent(pw -> props.setProperty("password", pw));
+            props.setProperty("ApplicationName", "pghactl");
+            props.setProperty("connectTimeout", "10");
+            String url = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 5432) + "/"
+                    + dbname;
+            try (java.sql.Connection conn = new org.postgresql.Driver().connect(url, props);
+                    java.sql.Statement st = conn.createStatement()) {
+                boolean rows = st.execute(sql);
+                if (!rows) {
+                    out().println(st.getUpdateCount() >= 0 ? "(" + st.getUpdateCount() + " rows affected)" : "");
+                    return 0;
+                }
+                try (java.sql.ResultSet rs = st.getResultSet()) {
+                    print(rs);
+                }
+            } catch (java.sql.SQLException e) {
+                throw new PghaException("CTL_QUERY", "on " + target.name() + ": " + e.getMessage());
+            }
+            return 0;
+        }
+
+        private void print(java.sql.ResultSet rs) throws java.sql.SQLException {
+            java.sql.ResultSetMetaData md = rs.getMetaData();
+            int n = md.getColumnCount();
+            List<String> names = new ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                names.add(md.getColumnLabel(i));
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            String sep = delimiter.equals("\\t") ? "\t" : delimiter;
+            if (format.equals("tsv")) {
+                out().println(String.join(sep, names));
+            }
+            while (rs.next()) {
+                if (format.equals("tsv")) {
+                    List<String> cells = new ArrayList<>();
+                    for (int i = 1; i <= n; i++) {
+                        String v = rs.getString(i);
+                        cells.add(v == null ? "" : v);
+                    }
+                    out().println(String.join(sep, cells));
+                } else {
+                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    for (int i = 1; i <= n; i++) {
+                        row.put(names.get(i - 1), rs.getString(i));
+                    }
+                    out.add(row);
+                }
+            }
+            if (format.equals("json")) {
+                out().println(Json.write(out));
+            }
+        }
+
+        private Member byRole(ClusterState c, String wanted) {
+            return switch (wanted) {
+                case "leader", "primary", "master" -> leader(c);
+                case "replica", "any" -> c.members().stream()
+                        .filter(m -> wanted.equals("any") || !c.isLeader(m.name()))
+                        .filter(m -> "running".equals(m.data().text("state").orElse("")))
+                        .findFirst().orElseThrow(() -> new PghaException("CTL_NO_MEMBER", "no running "
+                                + (wanted.equals("any") ? "member" : "replica") + " in the cluster"));
+                default -> throw new PghaException("CTL_QUERY", "-r/--role must be leader, primary, replica or any, "
+                        + "not '" + wanted + "'");
+            };
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, Object> superuser() {
+            Optional<Path> config = Optional.ofNullable(parent.configFile)
+                    .or(() -> Optional.ofNullable(System.getenv("PATRONICTL_CONFIG_FILE")).map(Path::of));
+            if (config.isEmpty()) {
+                return Map.of();
+            }
+            Object pg = io.pgha.engine.config.ConfigLoader.readDocument(config.get()).get("postgresql");
+            Object auth = pg instanceof Map<?, ?> m ? m.get("authentication") : null;
+            Object su = auth instanceof Map<?, ?> m ? m.get("superuser") : null;
+            return su instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         }
     }
 
