@@ -183,6 +183,8 @@ abstract class PatronictlScenarios {
         assertTrue(ours.contains("in_recovery\twork_mem") && ours.contains("f\t11MB"), ours);
         assertTrue(theirs.contains("False") || theirs.contains("f"), theirs);
         assertTrue(pghactl("query", "-r", "replica", "-c", sql).contains("t\t11MB"));
+        String events = pghactl("events");
+        assertTrue(cluster.members().stream().allMatch(m -> events.contains(m.name())), events);
     }
 
     @Test

@@ -45,7 +45,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {Pghactl.ListCommand.class, Pghactl.Topology.class, Pghactl.ShowConfig.class,
                 Pghactl.EditConfig.class, Pghactl.Pause.class, Pghactl.Resume.class, Pghactl.Switchover.class,
                 Pghactl.Failover.class, Pghactl.Restart.class, Pghactl.Reload.class, Pghactl.Reinit.class,
-                Pghactl.History.class, Pghactl.Flush.class, Pghactl.Remove.class, Pghactl.Dsn.class, Pghactl.Query.class,
+                Pghactl.History.class, Pghactl.Flush.class, Pghactl.Remove.class, Pghactl.Dsn.class, Pghactl.Query.class, Pghactl.Events.class,
                 Pghactl.VersionCommand.class})
 public final class Pghactl implements Runnable {
 
@@ -823,6 +823,40 @@ public final class Pghactl implements Runnable {
                 out().println("host=" + u.getHost() + " port=" + (u.getPort() > 0 ? u.getPort() : 5432));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = "Print every member's decision journal as one timeline (as pgha events).")
+    static final class Events extends Sub {
+        @Parameters(arity = "0..1", paramLabel = "<cluster>")
+        String cluster;
+
+        @Option(names = "--since", paramLabel = "<seq|instant>",
+                description = "only events after this sequence number or ISO-8601 instant")
+        String since;
+
+        @Option(names = "--by-member", description = "group the events per member instead of one timeline")
+        boolean byMember;
+
+        @Override
+        public Integer call() {
+            List<Member> members;
+            try (CtlSession s = parent.session(Optional.ofNullable(cluster))) {
+                members = s.read().members();
+            }
+            if (members.isEmpty()) {
+                throw new PghaException("CTL_NO_MEMBER", "the DCS lists no members of the cluster");
+            }
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            List<io.pgha.engine.journal.ClusterEvents.MemberJournal> journals = io.pgha.engine.journal.ClusterEvents.fetch(
+                    members,
+                    Optional.ofNullable(since), client, Duration.ofSeconds(5));
+            out().print(byMember ? io.pgha.engine.journal.ClusterEvents.perMember(journals)
+                    : io.pgha.engine.journal.ClusterEvents.timeline(journals));
+            out().flush();
+            return journals.stream().anyMatch(j -> j.error().isPresent()) ? 1 : 0;
         }
     }
 
