@@ -164,6 +164,15 @@ final class KubernetesKitFixture implements DcsKitFixture {
         return io.pgha.testkit.Timing.current().seconds(3);
     }
 
+    /**
+     * A real API server refuses objects whose annotations total more than 256 KiB; 200 KiB is still far past
+     * {@link io.pgha.spi.dcs.PatroniLayout#MAX_MEMBER_VALUE} (and the mock stalls its watches on the kit's 900 KiB).
+     */
+    @Override
+    public int hugeValueSize() {
+        return 200 * 1024;
+    }
+
     @Override
     public Set<DcsCapability> capabilities() {
         return EnumSet.of(DcsCapability.SERVER_RESTART, DcsCapability.RAW_ACCESS);

@@ -350,6 +350,7 @@ public final class KubernetesDcsClient implements DcsClient {
             try {
                 HasMetadata written = objects.patch(objects.leaderName, ann, v.resourceVersion(),
                         settings.useEndpoints() ? Optional.of(List.of()) : Optional.empty());
+                // (no subsets: the Service without a selector routes nowhere until the next leader publishes)
                 seen.observe(LEADER_KEY, leaderRecord(annotations(written)));
                 ownLockUntil = System.nanoTime();
                 LOG.info("member {} released the leader lock of scope {}", member, scope);
