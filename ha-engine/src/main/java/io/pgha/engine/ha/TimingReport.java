@@ -46,10 +46,12 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
     public static TimingReport of(DcsTimings timings, String dcs, Duration fenceWorstCase) {
         Duration ttl = timings.ttl();
         String kind = dcs.toLowerCase(Locale.ROOT);
-        // Consul may keep a session up to twice its TTL before invalidating it; Kubernetes has no server-side expiry:
-        // followers see the annotation's renew time run out at their next cycle.
+        // Consul may keep a session up to twice its TTL before invalidating it. Kubernetes has no server-side expiry,
+        // but the backend's watch wakes each follower when, by its own observation, the lock has gone unrenewed for
+        // ttl (a quarter second after, see dcs-kubernetes' KubernetesDcsClient).
         Duration lockExpiry = kind.startsWith("consul") ? ttl.multipliedBy(2) : ttl;
-        boolean watches = kind.startsWith("etcd") || kind.startsWith("zookeeper") || kind.startsWith("exhibitor");
+        boolean watches = kind.startsWith("etcd") || kind.startsWith("zookeeper") || kind.startsWith("exhibitor")
+                || kind.startsWith("kubernetes");
         Duration detection = watches ? Duration.ZERO : timings.loopWait();
         Duration race = Ha.PROBE_BOUND.plus(timings.retryTimeout());
         Duration margin = HaPolicy.fenceMargin(timings, fenceWorstCase);

@@ -34,7 +34,9 @@ class TimingReportTest {
     @Test
     @DisplayName("a DCS without expiry watch adds a loop_wait; Consul may keep a session twice its ttl")
     void perDcs() {
-        assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection());
+        assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "raft", FENCE).detection());
+        assertEquals(Duration.ZERO, TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection(),
+                "the kubernetes backend's watch wakes followers at the lock's expiry");
         assertEquals(Duration.ofSeconds(60), TimingReport.of(t(30, 10, 10), "consul", FENCE).lockExpiry());
     }
 
