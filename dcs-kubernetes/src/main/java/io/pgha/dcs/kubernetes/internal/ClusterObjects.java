@@ -25,7 +25,8 @@ import java.util.Optional;
  * {@code -config}, {@code -failover}, {@code -sync}; ConfigMaps, or Endpoints with {@code use_endpoints}) and the
  * members' pods. Every write is a JSON merge patch ({@code null} removes an annotation or label); a patch that
  * carries {@code metadata.resourceVersion} is a compare-and-set that the API server answers with 409 when the object
- * changed since. Each call goes through {@link ApiCalls}. Thread-safe.
+ * changed since. (fabric8's {@code patch} reads the object before it sends the patch; the version checked is still
+ * the one in the patch body.) Each call goes through {@link ApiCalls}. Thread-safe.
  */
 final class ClusterObjects {
     private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * The member's pod must exist (its name is the member name): {@link #publishMember} patches the pod's
  * {@code status} annotation and role labels, and fails with a message saying so when there is no such pod. Each
  * publish also rewrites pgha's heartbeat annotation, by which the other members judge a member whose agent died
- * gone after ttl, like the lock.
+ * gone after ttl, like the lock (on their own clocks, from when they first saw that heartbeat). {@link #close()}
+ * clears the member's record, as a closing ZooKeeper session drops its ephemeral node.
  *
  * <p>Thread-safe.
  */

@@ -49,8 +49,7 @@ public record KubernetesSettings(String namespace, Map<String, String> labels, S
     /** Patroni options this backend refuses rather than ignores. */
     private static final Map<String, String> REFUSED = Map.of(
             "bootstrap_labels", "bootstrap-time pod labels are not supported by pgha's kubernetes backend",
-            "cacert", "set the API server's CA in the kubeconfig (certificate-authority) instead",
-            "xlogs", "not a Patroni option");
+            "cacert", "set the API server's CA in the kubeconfig (certificate-authority) instead");
 
     /** Codes Patroni always retries. */
     public static final Set<Integer> ALWAYS_RETRIED = Set.of(500, 503, 504);
