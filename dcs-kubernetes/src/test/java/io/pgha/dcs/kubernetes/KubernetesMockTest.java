@@ -149,22 +149,28 @@ class KubernetesMockTest {
     void labelSelectorWatch() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         CountDownLatch seen = new CountDownLatch(1);
-        try (Watch w = k8s.configMaps().inNamespace("mock5").withLabels(Map.of("cluster-name", "a")).watch(
+        CountDownLatch second = new CountDownLatch(2);
+        Watch w = k8s.configMaps().inNamespace("mock5").withLabels(Map.of("cluster-name", "a")).watch(
                 new Watcher<ConfigMap>() {
                     @Override
                     public void eventReceived(Action action, ConfigMap cm) {
                         events.add(action + " " + cm.getMetadata().getName());
                         seen.countDown();
+                        second.countDown();
                     }
 
                     @Override
                     public void onClose(WatcherException cause) {
                     }
-                })) {
+                });
+        try {
             create("mock5", "other", Map.of("cluster-name", "a2"));
             create("mock5", "mine", Map.of("cluster-name", "a"));
             assertTrue(seen.await(10, TimeUnit.SECONDS), "no event");
-            Thread.sleep(300);
+            // give a wrongly delivered event of the other object a bounded chance to arrive (it came first)
+            second.await(300, TimeUnit.MILLISECONDS);
+        } finally {
+            w.close();
         }
         assertEquals(List.of("ADDED mine"), events);
     }
