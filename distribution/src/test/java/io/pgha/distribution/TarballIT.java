@@ -76,7 +76,8 @@ class TarballIT {
             assertTrue(Files.isExecutable(home.resolve(f)), f + " is executable");
         }
         for (String f : List.of("LICENSE", "README", "conf/logback.xml", "conf/pgha.service", "conf/pgha-etcd3.yml",
-                "conf/pgha-zookeeper.yml", "conf/pgha-consul.yml", "conf/methods-and-callbacks.yml")) {
+                "conf/pgha-zookeeper.yml", "conf/pgha-consul.yml", "conf/pgha-kubernetes.yml",
+                "conf/methods-and-callbacks.yml")) {
             assertTrue(Files.isRegularFile(home.resolve(f)), f + " is in the tarball");
         }
         assertTrue(Files.readString(home.resolve("conf/pgha.service")).contains("ExecReload=/bin/kill -HUP $MAINPID"));
@@ -95,7 +96,7 @@ class TarballIT {
             }
         }
         for (String expected : List.of("replica-basebackup", "replica-command", "replica-pgbackrest", "replica-rsync",
-                "bootstrap-initdb", "dcs-etcd", "dcs-zookeeper", "dcs-consul")) {
+                "bootstrap-initdb", "dcs-etcd", "dcs-zookeeper", "dcs-consul", "dcs-kubernetes")) {
             assertTrue(bundled.containsKey(expected), expected + " is bundled: " + bundled);
         }
         String listing = run(List.of(home.resolve("bin/pgha").toString(), "plugins"), Duration.ofSeconds(60));

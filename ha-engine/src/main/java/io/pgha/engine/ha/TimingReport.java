@@ -68,10 +68,11 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
         String kind = dcs.toLowerCase(Locale.ROOT);
         // Consul sessions are asked for with ttl/2 and invalidated at twice their TTL, so the lock lives ttl there too
         // (longer only under the agent's session_ttl_min, which the client reports). Kubernetes has no server-side
-        // expiry: followers see the annotation's renew time run out at their next cycle.
+        // expiry, but the backend's watch wakes each follower when, by its own observation, the lock has gone
+        // unrenewed for ttl (a quarter second after, see dcs-kubernetes' KubernetesDcsClient).
         Duration lockExpiry = ttl;
         boolean watches = kind.startsWith("etcd") || kind.startsWith("zookeeper") || kind.startsWith("exhibitor")
-                || kind.startsWith("consul");
+                || kind.startsWith("consul") || kind.startsWith("kubernetes");
         Duration detection = watches ? Duration.ZERO : timings.loopWait();
         Duration race = Ha.PROBE_BOUND.plus(timings.retryTimeout());
         Duration margin = HaPolicy.fenceMargin(timings, fenceWorstCase);

@@ -36,7 +36,9 @@ class TimingReportTest {
     @DisplayName("a DCS without expiry watch adds a loop_wait; Consul's ttl/2 sessions free the lock at ttl, a session "
             + "TTL floor the client reports makes it later")
     void perDcs() {
-        assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection());
+        assertEquals(Duration.ofSeconds(10), TimingReport.of(t(30, 10, 10), "raft", FENCE).detection());
+        assertEquals(Duration.ZERO, TimingReport.of(t(30, 10, 10), "kubernetes", FENCE).detection(),
+                "the kubernetes backend's watch wakes followers at the lock's expiry");
         TimingReport consul = TimingReport.of(t(30, 10, 10), "consul", FENCE);
         assertEquals(Duration.ofSeconds(30), consul.lockExpiry());
         assertEquals(Duration.ZERO, consul.detection(), "the blocking query wakes on the lock's deletion");
