@@ -33,14 +33,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Synchronous replication on real PostgreSQL: switched on live through {@code PATCH /config} as an operator would,
- * a synchronous standby published in the sync key and answering {@code /sync}, then in strict mode repeated kill -9
+ * a synchronous standby published in the sync key and answering {@code /sync}, then in strict mode repeated (two per DCS) kill -9
  * of the primary's agent and postmaster while a writer records every commit PostgreSQL acknowledged: each time the
  * synchronous standby takes over, never the asynchronous one, and holds every acknowledged commit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class SyncScenarios {
-    private static final int KILL_ROUNDS = 3;
+    private static final int KILL_ROUNDS = 2;
     private static final String TABLE = "acked";
 
     private DcsFixture dcs;
