@@ -171,6 +171,8 @@ abstract class PatronictlScenarios {
         }
         String shown = pghactl("show-config");
         assertTrue(shown.contains("work_mem: 11MB"), shown);
+        String explained = pghactl("show-config", "--explain");
+        assertTrue(explained.contains("worst-case failover"), explained);
         pghactl("pause", "--wait");
         assertTrue(ctl("list").contains("Maintenance mode: on"), "patronictl sees the pause pghactl set");
         pghactl("resume", "--wait");

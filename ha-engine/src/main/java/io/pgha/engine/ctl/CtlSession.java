@@ -38,9 +38,14 @@ final class CtlSession implements AutoCloseable {
     private final String namespace;
     private final DcsClient dcs;
     private final Optional<String> authorization;
+    private final String dcsName;
+    private final boolean fenced;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private CtlSession(String scope, String namespace, DcsClient dcs, Optional<String> authorization) {
+    private CtlSession(String scope, String namespace, DcsClient dcs, Optional<String> authorization, String dcsName,
+            boolean fenced) {
+        this.dcsName = dcsName;
+        this.fenced = fenced;
         this.scope = scope;
         this.namespace = namespace;
         this.dcs = dcs;
@@ -84,7 +89,19 @@ final class CtlSession implements AutoCloseable {
         DcsContext ctx = new Context(scope, namespace, state);
         DcsClient client = provider.contextual(DcsClient.class,
                 provider.call(p -> p.open(new ConfigSection(section, options), ctx)));
-        return new CtlSession(scope, namespace, client, authorization(doc));
+        // the agents run with a fencing supervisor unless the file turns it off (what their timings depend on)
+        boolean fenced = !(doc.get("fencing") instanceof Map<?, ?> f && "off".equals(String.valueOf(f.get("supervisor"))));
+        return new CtlSession(scope, namespace, client, authorization(doc), section, fenced);
+    }
+
+    /** The DCS section the session reads ({@code etcd3}, {@code zookeeper}, ...). */
+    String dcsName() {
+        return dcsName;
+    }
+
+    /** Whether the members run with a fencing supervisor, as far as the configuration file tells. */
+    boolean fenced() {
+        return fenced;
     }
 
     @SuppressWarnings("unchecked")

@@ -343,11 +343,22 @@ public final class Pghactl implements Runnable {
         @Parameters(arity = "0..1", paramLabel = "<cluster>")
         String cluster;
 
+        @Option(names = "--explain", description = "also print the worst-case failover, demotion and fencing timings "
+                + "these settings imply on this DCS")
+        boolean explain;
+
         @Override
         public Integer call() throws Exception {
             try (CtlSession s = parent.session(Optional.ofNullable(cluster))) {
                 Map<String, Object> config = s.read().config().map(c -> c.data()).orElse(Map.of());
                 out().print(yaml().writeValueAsString(config));
+                if (explain) {
+                    DynamicConfig d = DynamicConfig.from(config, new ArrayList<>());
+                    io.pgha.engine.ha.TimingReport report = io.pgha.engine.ha.TimingReport.of(
+                            d.adjustedTimings(s.fenced()), s.dcsName(), Duration.ofSeconds(2));
+                    out().println();
+                    out().println(report.text());
+                }
             }
             return 0;
         }
