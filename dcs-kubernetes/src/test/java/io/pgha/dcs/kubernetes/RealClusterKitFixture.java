@@ -31,14 +31,38 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RealClusterKitFixture implements DcsKitFixture {
     private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
-    private final String context = System.getProperty("pgha.k8s.context");
-    private final String image = System.getProperty("pgha.k8s.image", "registry.k8s.io/pause:3.9");
+    private final String context = blankToNull(System.getProperty("pgha.k8s.context"));
+    private final String image = java.util.Optional.ofNullable(blankToNull(System.getProperty("pgha.k8s.image")))
+            .orElse("registry.k8s.io/pause:3.9");
     private final String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private final KubernetesClient admin;
     private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
 
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
     RealClusterKitFixture() {
-        admin = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build();
+        Config config = new io.fabric8.kubernetes.client.ConfigBuilder(Config.autoConfigure(context))
+                .withRequestRetryBackoffLimit(0).withConnectionTimeout(5000).withRequestTimeout(10000).build();
+        admin = new KubernetesClientBuilder().withConfig(config).build();
+        try {
+            // fail at once, and say why, when there is no cluster to test against
+            admin.getKubernetesVersion();
+        } catch (KubernetesClientException e) {
+            admin.close();
+            throw new IllegalStateException("-Pk8s-real needs a reachable cluster: the kubeconfig ($KUBECONFIG or "
+                    + "~/.kube/config" + (context == null ? "" : ", context " + context) + ") leads to "
+                    + config.getMasterUrl() + ", which did not answer: " + rootCause(e), e);
+        }
     }
 
     private String namespace(String dcsNamespace, String scope) {

@@ -103,10 +103,11 @@ public final class KubernetesDcsClient implements DcsClient {
 
     private void logTimings(String what, DcsTimings t) {
         LOG.info("Kubernetes DCS client {} with ttl {} s, loop_wait {} s, retry_timeout {} s: the API server expires "
-                + "nothing, so a dead leader's lock is judged free by each member {} s after that member last saw it "
-                + "renewed (through its watch, normally within a second of the renewal), and a replica takes over "
-                + "within about {} s (ttl + loop_wait)", what, seconds(t.ttl()), seconds(t.loopWait()),
-                seconds(t.retryTimeout()), seconds(t.ttl()), seconds(t.ttl().plus(t.loopWait())));
+                + "nothing, so each member judges a dead leader's lock free {} s after it last saw it renewed (through "
+                + "its watch, normally within a second of the renewal) and is woken then: a replica takes over about "
+                + "{} s after the leader's last renewal, plus the leader race (at most {} s)", what, seconds(t.ttl()),
+                seconds(t.loopWait()), seconds(t.retryTimeout()), seconds(t.ttl()), seconds(t.ttl()),
+                seconds(t.retryTimeout()));
     }
 
     private static String seconds(Duration d) {
