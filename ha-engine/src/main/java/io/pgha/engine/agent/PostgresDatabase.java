@@ -19,6 +19,7 @@ import io.pgha.engine.callbacks.LifecycleConfig;
 import io.pgha.engine.callbacks.LifecycleEvents;
 import io.pgha.engine.callbacks.ScriptRunner;
 import io.pgha.engine.ha.PromotionVetoed;
+import io.pgha.engine.methods.BootstrapMethodCatalog;
 import io.pgha.engine.methods.ReplicaMethodCatalog;
 import io.pgha.engine.methods.RetrySchedule;
 import io.pgha.engine.plugin.LoadedProvider;
@@ -263,24 +264,30 @@ final class PostgresDatabase implements Database, AutoCloseable {
             replicaCreation.clearUnfinished();
         }
         String methodName = config.bootstrap().method();
-        LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
-        ConfigSection options = methodName.equals("initdb")
-                ? io.pgha.spi.ProgramOptions.section("bootstrap.initdb", nested(tree, "bootstrap", "initdb"))
-                : config.bootstrap().methodSection(methodName);
+        BootstrapMethodCatalog.Choice choice = new BootstrapMethodCatalog(plugins).choose(config.bootstrap(), tree);
+        LoadedProvider<BootstrapMethodProvider> provider = choice.provider();
         BootstrapMethod method = provider.contextual(BootstrapMethod.class,
-                provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
+                provider.call(p -> p.create(choice.options(), pluginContext.forPlugin(provider.pluginName()))));
         Duration timeout = Duration.ofMinutes(30);
         ClusterBootstrap bootstrap = new ClusterBootstrap(pg);
         try (method) {
             boolean customHba = config.postgresql().pgHba().isPresent();
+            if (!methodName.equals("initdb")) {
+                LOG.info("running custom bootstrap script");
+            }
             BootstrapResult result = bootstrap.bootstrap(method, customHba ? List.of()
                     : config.bootstrap().pgHba().orElse(List.of()), timeout);
             if (result instanceof BootstrapResult.Failed f) {
                 throw new DatabaseException("bootstrap method " + methodName + " failed: " + f.reason());
             }
-            ProcessState state = pg.startAndWait(ServerRole.primary(), serverConfig(), config.postgresql().pgCtlTimeout());
+            ServerRole role = ClusterBootstrap.startRole((BootstrapResult.Created) result, pg.dataDirectory());
+            ProcessState state = pg.startAndWait(role, serverConfig(), config.postgresql().pgCtlTimeout());
             if (state != ProcessState.RUNNING) {
                 throw new DatabaseException("the new cluster did not start (" + state + ")" + logTail());
+            }
+            if (role instanceof ServerRole.ArchiveRecovery) {
+                LOG.info("waiting for end of recovery after bootstrap");
+                bootstrap.awaitEndOfRecovery(timeout);
             }
             bootstrap.postBootstrap(config.bootstrap().postBootstrap(), timeout);
             for (io.pgha.engine.config.BootstrapUser u : io.pgha.engine.config.BootstrapUser.fromTree(tree)) {

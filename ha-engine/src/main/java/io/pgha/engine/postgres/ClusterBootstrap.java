@@ -98,6 +98,63 @@ public final class ClusterBootstrap {
     }
 
     /**
+     * What the new cluster starts as once its method created it: a primary after initdb; targeted archive recovery
+     * ending in promotion when the method asks for recovery settings (with {@code recovery_target_action: promote}
+     * added when a target is set without an action, so that reaching the target ends recovery instead of pausing it
+     * for ever), or when it left recovery settings of its own in the directory and asked to keep them.
+     */
+    public static ServerRole startRole(BootstrapResult.Created created, DataDirectory dir) {
+        if (!created.recoverySettings().isEmpty()) {
+            Map<String, String> settings = new LinkedHashMap<>(created.recoverySettings());
+            boolean targeted = settings.keySet().stream().anyMatch(k -> k.startsWith("recovery_target")
+                    && !k.equals("recovery_target_timeline") && !k.equals("recovery_target_inclusive"));
+            if (targeted && !settings.containsKey("recovery_target_action")) {
+                settings.put("recovery_target_action", "promote");
+            }
+            return new ServerRole.ArchiveRecovery(settings);
+        }
+        boolean leftRecovery = Files.exists(dir.path().resolve(ConfigFiles.RECOVERY_SIGNAL))
+                || Files.exists(dir.path().resolve(ConfigFiles.STANDBY_SIGNAL));
+        if (created.keepExistingRecoveryConfiguration() && leftRecovery) {
+            return new ServerRole.ArchiveRecovery(Map.of());
+        }
+        return ServerRole.primary();
+    }
+
+    /**
+     * Waits until the new cluster finished its recovery and accepts writes (it promoted itself at its recovery
+     * target), up to {@code timeout}.
+     *
+     * @throws PostgresException {@code POSTGRES_BOOTSTRAP_FAILED} when PostgreSQL stops, pauses at its target, or
+     *         takes longer than {@code timeout}
+     */
+    public void awaitEndOfRecovery(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            InstanceObservation o = pg.observe();
+            if (o.process() != ProcessState.RUNNING) {
+                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "PostgreSQL stopped during the"
+                        + " recovery after bootstrap (" + o.process() + ")" + pg.logTail().map(t -> ": " + t).orElse(""));
+            }
+            Optional<ServerStatus> status = o.status();
+            if (status.isPresent() && !status.get().inRecovery()) {
+                LOG.info("recovery after bootstrap ended on timeline {}", status.get().timeline());
+                return;
+            }
+            if (status.isPresent() && status.get().replayPaused()) {
+                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "recovery after bootstrap paused"
+                        + " (recovery_target_action: pause?); set recovery_target_action: promote in recovery_conf");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "recovery after bootstrap did not end"
+                        + " within " + timeout.toMinutes() + " min");
+            }
+            // polling the server's state at a fixed pace; nothing else to wait on
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
+        }
+    }
+
+    /**
      * Runs the post-bootstrap steps on the new, running primary, in Patroni's order: set the superuser's password,
      * run {@code postBootstrapCommand} (shell-split; its last argument is the superuser's libpq connection string
      * without password, the password comes from {@code PGPASSFILE}; run as the database user), create the
