@@ -78,7 +78,9 @@ class CustomBootstrapIT {
                                 + " --type=none restore",
                         "    no_params: true",
                         "    recovery_conf:",
-                        "      restore_command: pgbackrest --config=" + conf + " --stanza=src archive-get %f \"%p\"",
+                        // pgBackRest checks that the server it serves is the pg1-path it was told: the clone's
+                        "      restore_command: pgbackrest --config=" + conf + " --stanza=src --pg1-path=" + m.dataDir()
+                                + " archive-get %f \"%p\"",
                         "      recovery_target_time: '" + target + "'",
                         "  post_bootstrap: sh -c 'echo done > " + marker + "'");
                 Files.writeString(m.configFile(), "  parameters: {archive_mode: 'off'}\n", StandardCharsets.UTF_8,

@@ -95,7 +95,7 @@ class TarballIT {
             }
         }
         for (String expected : List.of("replica-basebackup", "replica-command", "replica-pgbackrest", "replica-rsync",
-                "bootstrap-initdb", "dcs-etcd", "dcs-zookeeper")) {
+                "bootstrap-initdb", "bootstrap-command", "dcs-etcd", "dcs-zookeeper")) {
             assertTrue(bundled.containsKey(expected), expected + " is bundled: " + bundled);
         }
         String listing = run(List.of(home.resolve("bin/pgha").toString(), "plugins"), Duration.ofSeconds(60));

@@ -98,41 +98,60 @@ public final class ClusterBootstrap {
     }
 
     /**
-     * What the new cluster starts as once its method created it: a primary after initdb; targeted archive recovery
-     * ending in promotion when the method asks for recovery settings (with {@code recovery_target_action: promote}
-     * added when a target is set without an action, so that reaching the target ends recovery instead of pausing it
-     * for ever), or when it left recovery settings of its own in the directory and asked to keep them.
+     * Prepares the recovery configuration of a directory a custom method created, with Patroni's semantics, and
+     * returns what the new cluster starts as:
+     * <ul>
+     *   <li>the method asked for recovery settings ({@code recovery_conf}): archive recovery with them
+     *       ({@code recovery.signal}); recovery settings the method itself wrote to {@code postgresql.auto.conf}
+     *       (pgBackRest does) are removed first, because that file would override them;</li>
+     *   <li>no recovery settings, {@code keep_existing_recovery_conf}, and the method left a signal file: archive
+     *       recovery with whatever recovery settings the method wrote (a left {@code standby.signal} becomes
+     *       {@code recovery.signal}: a new cluster must end its recovery, not follow a primary for ever);</li>
+     *   <li>otherwise a primary: the method's signal files and recovery settings are removed.</li>
+     * </ul>
+     * An initdb result (no settings, nothing to keep) is a primary.
      */
-    public static ServerRole startRole(BootstrapResult.Created created, DataDirectory dir) {
+    public ServerRole prepareStart(BootstrapResult.Created created) {
+        DataDirectory dir = pg.dataDirectory();
+        ConfigFiles files = pg.configFiles();
         if (!created.recoverySettings().isEmpty()) {
-            Map<String, String> settings = new LinkedHashMap<>(created.recoverySettings());
-            boolean targeted = settings.keySet().stream().anyMatch(k -> k.startsWith("recovery_target")
-                    && !k.equals("recovery_target_timeline") && !k.equals("recovery_target_inclusive"));
-            if (targeted && !settings.containsKey("recovery_target_action")) {
-                settings.put("recovery_target_action", "promote");
-            }
-            return new ServerRole.ArchiveRecovery(settings);
+            dropMethodRecoverySettings(files);
+            return new ServerRole.ArchiveRecovery(created.recoverySettings());
         }
         boolean leftRecovery = Files.exists(dir.path().resolve(ConfigFiles.RECOVERY_SIGNAL))
                 || Files.exists(dir.path().resolve(ConfigFiles.STANDBY_SIGNAL));
-        if (created.keepExistingRecoveryConfiguration() && leftRecovery) {
-            return new ServerRole.ArchiveRecovery(Map.of());
+        if (created.keepExistingRecoveryConfiguration()) {
+            return leftRecovery ? new ServerRole.ArchiveRecovery(Map.of()) : ServerRole.primary();
         }
+        if (leftRecovery) {
+            LOG.info("removing the recovery configuration the bootstrap method left (keep_existing_recovery_conf is"
+                    + " off)");
+        }
+        dropMethodRecoverySettings(files);
         return ServerRole.primary();
     }
 
+    private static void dropMethodRecoverySettings(ConfigFiles files) {
+        List<String> dropped = files.removeRecoverySettingsFromAutoConf();
+        if (!dropped.isEmpty()) {
+            LOG.info("removed recovery settings the bootstrap method wrote to postgresql.auto.conf: {}", dropped);
+        }
+    }
+
     /**
-     * Waits until the new cluster finished its recovery and accepts writes (it promoted itself at its recovery
-     * target), up to {@code timeout}.
+     * Waits until the new cluster finished its recovery and accepts writes, up to {@code timeout}. A recovery that
+     * pauses at its target (PostgreSQL's default {@code recovery_target_action}) is promoted: a bootstrap ends in a
+     * primary.
      *
-     * @throws PostgresException {@code POSTGRES_BOOTSTRAP_FAILED} when PostgreSQL stops, pauses at its target, or
-     *         takes longer than {@code timeout}
+     * @throws PostgresException {@code POSTGRES_BOOTSTRAP_FAILED} when PostgreSQL stops (a target it never reached,
+     *         {@code recovery_target_action: shutdown}) or takes longer than {@code timeout}
      */
     public void awaitEndOfRecovery(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean promoted = false;
         while (true) {
             InstanceObservation o = pg.observe();
-            if (o.process() != ProcessState.RUNNING) {
+            if (o.process() != ProcessState.RUNNING && o.process() != ProcessState.STARTING) {
                 throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "PostgreSQL stopped during the"
                         + " recovery after bootstrap (" + o.process() + ")" + pg.logTail().map(t -> ": " + t).orElse(""));
             }
@@ -141,9 +160,11 @@ public final class ClusterBootstrap {
                 LOG.info("recovery after bootstrap ended on timeline {}", status.get().timeline());
                 return;
             }
-            if (status.isPresent() && status.get().replayPaused()) {
-                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "recovery after bootstrap paused"
-                        + " (recovery_target_action: pause?); set recovery_target_action: promote in recovery_conf");
+            if (status.isPresent() && status.get().replayPaused() && !promoted) {
+                LOG.info("recovery after bootstrap paused at its target; promoting");
+                pg.promote(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                promoted = true;
+                continue;
             }
             if (System.nanoTime() > deadline) {
                 throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "recovery after bootstrap did not end"
