@@ -96,7 +96,8 @@ class TarballIT {
             }
         }
         for (String expected : List.of("replica-basebackup", "replica-command", "replica-pgbackrest", "replica-rsync",
-                "bootstrap-initdb", "dcs-etcd", "dcs-zookeeper", "dcs-consul", "dcs-kubernetes")) {
+                "bootstrap-initdb", "bootstrap-command", "dcs-etcd", "dcs-zookeeper", "dcs-consul",
+                "dcs-kubernetes")) {
             assertTrue(bundled.containsKey(expected), expected + " is bundled: " + bundled);
         }
         String listing = run(List.of(home.resolve("bin/pgha").toString(), "plugins"), Duration.ofSeconds(60));

@@ -19,6 +19,7 @@ import io.pgha.engine.callbacks.LifecycleConfig;
 import io.pgha.engine.callbacks.LifecycleEvents;
 import io.pgha.engine.callbacks.ScriptRunner;
 import io.pgha.engine.ha.PromotionVetoed;
+import io.pgha.engine.methods.BootstrapMethodCatalog;
 import io.pgha.engine.methods.ReplicaMethodCatalog;
 import io.pgha.engine.methods.RetrySchedule;
 import io.pgha.engine.plugin.LoadedProvider;
@@ -265,25 +266,44 @@ final class PostgresDatabase implements Database, AutoCloseable {
             replicaCreation.clearUnfinished();
         }
         String methodName = config.bootstrap().method();
-        LoadedProvider<BootstrapMethodProvider> provider = plugins.bootstrapMethod(methodName);
-        ConfigSection options = methodName.equals("initdb")
-                ? io.pgha.spi.ProgramOptions.section("bootstrap.initdb", nested(tree, "bootstrap", "initdb"))
-                : config.bootstrap().methodSection(methodName);
+        BootstrapMethodCatalog.Choice choice = new BootstrapMethodCatalog(plugins).choose(config.bootstrap(), tree);
+        LoadedProvider<BootstrapMethodProvider> provider = choice.provider();
         BootstrapMethod method = provider.contextual(BootstrapMethod.class,
-                provider.call(p -> p.create(options, pluginContext.forPlugin(provider.pluginName()))));
+                provider.call(p -> p.create(choice.options(), pluginContext.forPlugin(provider.pluginName()))));
         Duration timeout = Duration.ofMinutes(30);
         ClusterBootstrap bootstrap = new ClusterBootstrap(pg);
+        boolean custom = config.bootstrap().isCustomMethod();
         try (method) {
             boolean customHba = config.postgresql().pgHba().isPresent();
+            if (custom) {
+                LOG.info("running custom bootstrap script of method {} (plugin {})", methodName,
+                        provider.pluginName());
+            }
             BootstrapResult result = bootstrap.bootstrap(method, customHba ? List.of()
                     : config.bootstrap().pgHba().orElse(List.of()), timeout);
             if (result instanceof BootstrapResult.Failed f) {
-                throw new DatabaseException("bootstrap method " + methodName + " failed: " + f.reason());
+                throw new DatabaseException((custom ? "custom bootstrap method " : "bootstrap method ") + methodName
+                        + " failed: " + f.reason());
             }
-            ProcessState state = pg.startAndWait(ServerRole.primary(), serverConfig(), config.postgresql().pgCtlTimeout());
+            ServerRole role = bootstrap.prepareStart((BootstrapResult.Created) result);
+            boolean recovers = role instanceof ServerRole.ArchiveRecovery;
+            if (custom) {
+                LOG.info("starting after custom bootstrap{}", recovers ? " (archive recovery)" : "");
+            }
+            // an archive recovery accepts connections only once it is consistent, which may take long
+            ProcessState state = pg.startAndWait(role, serverConfig(), recovers ? timeout
+                    : config.postgresql().pgCtlTimeout());
             if (state != ProcessState.RUNNING) {
                 throw new DatabaseException("the new cluster did not start (" + state + ")" + logTail());
             }
+            if (recovers) {
+                LOG.info("waiting for end of recovery after bootstrap");
+                bootstrap.awaitEndOfRecovery(timeout);
+                // PostgreSQL removed recovery.signal when it promoted. The recovery settings stay in postgresql.conf
+                // until the next start writes the primary's: rewriting them now would only mark the postmaster-only
+                // recovery_target_* as pending a restart.
+            }
+            LOG.info("running post_bootstrap");
             bootstrap.postBootstrap(config.bootstrap().postBootstrap(), timeout);
             for (io.pgha.engine.config.BootstrapUser u : io.pgha.engine.config.BootstrapUser.fromTree(tree)) {
                 pg.sql().createUser(u.name(), u.password().map(Secret::value), u.options());

@@ -27,6 +27,7 @@ public final class MethodChecks {
         problems.addAll(replicas.check("postgresql.create_replica_methods", replicas.resolve(
                 ReplicaMethodCatalog.listed(config.postgresql()),
                 m -> ReplicaMethodCatalog.section(config.postgresql(), tree, m))));
+        problems.addAll(new BootstrapMethodCatalog(plugins).check(config.bootstrap(), tree));
         problems.addAll(lifecycle(config, tree, plugins));
         return problems;
     }

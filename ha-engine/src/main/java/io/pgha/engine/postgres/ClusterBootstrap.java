@@ -98,6 +98,84 @@ public final class ClusterBootstrap {
     }
 
     /**
+     * Prepares the recovery configuration of a directory a custom method created, with Patroni's semantics, and
+     * returns what the new cluster starts as:
+     * <ul>
+     *   <li>the method asked for recovery settings ({@code recovery_conf}): archive recovery with them
+     *       ({@code recovery.signal}); recovery settings the method itself wrote to {@code postgresql.auto.conf}
+     *       (pgBackRest does) are removed first, because that file would override them;</li>
+     *   <li>no recovery settings, {@code keep_existing_recovery_conf}, and the method left a signal file: archive
+     *       recovery with whatever recovery settings the method wrote (a left {@code standby.signal} becomes
+     *       {@code recovery.signal}: a new cluster must end its recovery, not follow a primary for ever);</li>
+     *   <li>otherwise a primary: the method's signal files and recovery settings are removed.</li>
+     * </ul>
+     * An initdb result (no settings, nothing to keep) is a primary.
+     */
+    public ServerRole prepareStart(BootstrapResult.Created created) {
+        DataDirectory dir = pg.dataDirectory();
+        ConfigFiles files = pg.configFiles();
+        if (!created.recoverySettings().isEmpty()) {
+            dropMethodRecoverySettings(files);
+            return new ServerRole.ArchiveRecovery(created.recoverySettings());
+        }
+        boolean leftRecovery = Files.exists(dir.path().resolve(ConfigFiles.RECOVERY_SIGNAL))
+                || Files.exists(dir.path().resolve(ConfigFiles.STANDBY_SIGNAL));
+        if (created.keepExistingRecoveryConfiguration()) {
+            return leftRecovery ? new ServerRole.ArchiveRecovery(Map.of()) : ServerRole.primary();
+        }
+        if (leftRecovery) {
+            LOG.info("removing the recovery configuration the bootstrap method left (keep_existing_recovery_conf is"
+                    + " off)");
+        }
+        dropMethodRecoverySettings(files);
+        return ServerRole.primary();
+    }
+
+    private static void dropMethodRecoverySettings(ConfigFiles files) {
+        List<String> dropped = files.removeRecoverySettingsFromAutoConf();
+        if (!dropped.isEmpty()) {
+            LOG.info("removed recovery settings the bootstrap method wrote to postgresql.auto.conf: {}", dropped);
+        }
+    }
+
+    /**
+     * Waits until the new cluster finished its recovery and accepts writes, up to {@code timeout}. A recovery that
+     * pauses at its target (PostgreSQL's default {@code recovery_target_action}) is promoted: a bootstrap ends in a
+     * primary.
+     *
+     * @throws PostgresException {@code POSTGRES_BOOTSTRAP_FAILED} when PostgreSQL stops (a target it never reached,
+     *         {@code recovery_target_action: shutdown}) or takes longer than {@code timeout}
+     */
+    public void awaitEndOfRecovery(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean promoted = false;
+        while (true) {
+            InstanceObservation o = pg.observe();
+            if (o.process() != ProcessState.RUNNING && o.process() != ProcessState.STARTING) {
+                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "PostgreSQL stopped during the"
+                        + " recovery after bootstrap (" + o.process() + ")" + pg.logTail().map(t -> ": " + t).orElse(""));
+            }
+            Optional<ServerStatus> status = o.status();
+            if (status.isPresent() && !status.get().inRecovery()) {
+                LOG.info("recovery after bootstrap ended on timeline {}", status.get().timeline());
+                return;
+            }
+            if (status.isPresent() && status.get().replayPaused() && !promoted) {
+                LOG.info("recovery after bootstrap paused at its target; promoting");
+                pg.promote(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                promoted = true;
+                continue;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PostgresException(PostgresException.BOOTSTRAP_FAILED, "recovery after bootstrap did not end"
+                        + " within " + timeout.toMinutes() + " min");
+            }
+            // polling the server's state at a fixed pace; nothing else to wait on
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
+        }
+    }
+
+    /**
      * Runs the post-bootstrap steps on the new, running primary, in Patroni's order: set the superuser's password,
      * run {@code postBootstrapCommand} (shell-split; its last argument is the superuser's libpq connection string
      * without password, the password comes from {@code PGPASSFILE}; run as the database user), create the

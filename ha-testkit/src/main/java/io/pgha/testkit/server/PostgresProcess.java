@@ -230,6 +230,32 @@ public final class PostgresProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@code pg_controldata} says about the cluster in {@code dataDirectory}, by label ("Database system
+     * identifier", "Database cluster state", ...); fails the test when it cannot be read.
+     */
+    public static Map<String, String> controlData(Path dataDirectory) {
+        String out = run(List.of(DEFAULT_BIN.resolve("pg_controldata").toString(), "-D", dataDirectory.toString()),
+                Duration.ofSeconds(30), "pg_controldata");
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        }
+        return fields;
+    }
+
+    /** The system identifier in {@code dataDirectory}'s pg_control. */
+    public static String systemIdentifier(Path dataDirectory) {
+        String id = controlData(dataDirectory).get("Database system identifier");
+        if (id == null || id.isEmpty()) {
+            throw new AssertionError("pg_controldata shows no system identifier for " + dataDirectory);
+        }
+        return id;
+    }
+
     /** A free TCP port on the loopback interface. */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

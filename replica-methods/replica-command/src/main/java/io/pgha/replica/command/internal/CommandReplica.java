@@ -129,6 +129,11 @@ public final class CommandReplica implements ReplicaMethod {
 
     @Override
     public ReplicaResult createReplica(ReplicaRequest request) {
+        if (!settings.noLeader() && request.sourceConnectionString().filter(c -> !c.isBlank()).isEmpty()) {
+            // the engine never asks this; a program given an empty --connstring would copy from libpq's defaults
+            return ReplicaResult.failed(settings.method() + " needs a running member to copy from (no_leader is off),"
+                    + " and there is none", true);
+        }
         List<String> argv = commandLine(request);
         LOG.info("running replica method {}: {}", settings.method(), argv.get(0));
         CommandResult r;
