@@ -223,7 +223,7 @@ public final class Agent implements AutoCloseable {
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
                         dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
                 dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn),
-                dyn.checkTimeline());
+                dyn.checkTimeline(), dyn.maxTimelinesHistory());
     }
 
     /** Permanent physical slots, ignore_slots patterns as they apply to physical slots, member_slots_ttl. */

@@ -34,7 +34,7 @@ public final class NotActedOn {
             "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
             "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode", "permanent_slots",
             "permanent_replication_slots", "ignore_slots", "member_slots_ttl",
-            "check_timeline");
+            "check_timeline", "max_timelines_history");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
@@ -50,8 +50,6 @@ public final class NotActedOn {
                             + "create_replica_methods"),
             new Entry("slots", d -> d.slots().values().stream().anyMatch(DynamicConfig.PermanentSlot::logical), true,
                     "permanent logical slots are not created nor kept across failover (physical ones are)"),
-            new Entry("max_timelines_history", d -> d.maxTimelinesHistory() != 0, false,
-                    "the history key keeps every timeline"),
             new Entry("primary_stop_timeout", d -> d.primaryStopTimeout() != 0, false,
                     "a slow stop is not cut short"),
             new Entry("master_stop_timeout", d -> d.raw().containsKey("master_stop_timeout"), false,

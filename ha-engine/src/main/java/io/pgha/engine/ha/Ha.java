@@ -1320,6 +1320,9 @@ public final class Ha {
         }
         entries.add(new HistoryEntry(oldTimeline, switchLsn, "no recovery target specified",
                 Optional.of(OffsetDateTime.ofInstant(clock.now(), ZoneOffset.UTC).toString()), Optional.of(me.name())));
+        if (policy.maxTimelinesHistory() > 0 && entries.size() > policy.maxTimelinesHistory()) {
+            entries = new ArrayList<>(entries.subList(entries.size() - policy.maxTimelinesHistory(), entries.size()));
+        }
         Precondition p = cluster.history().map(h -> Precondition.version(h.version())).orElse(Precondition.absent());
         try {
             dcs.writeHistory(entries, p);

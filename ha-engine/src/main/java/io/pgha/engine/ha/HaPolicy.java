@@ -30,12 +30,13 @@ import java.util.Optional;
  *        standby leader instead of running as a primary
  * @param slots permanent and ignored slots, and how long a vanished member's slot is kept
  * @param checkTimeline {@code check_timeline}: a member on a timeline older than the cluster's does not race
+ * @param maxTimelinesHistory {@code max_timelines_history}: how many entries the history key keeps (0: all)
  */
 public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration primaryStartTimeout, boolean useSlots,
         boolean usePgRewind, boolean removeDataDirectoryOnRewindFailure, boolean removeDataDirectoryOnDivergedTimelines,
         Map<String, Object> bootstrapConfig, boolean paused, Object serverConfigVersion, SyncPolicy sync,
         boolean failsafe, Optional<Upstream> remotePrimary, SlotPolicy slots,
-        boolean checkTimeline) {
+        boolean checkTimeline, int maxTimelinesHistory) {
 
     public HaPolicy {
         Objects.requireNonNull(timings, "timings is null");
@@ -54,49 +55,56 @@ public record HaPolicy(DcsTimings timings, long maximumLagOnFailover, Duration p
             Object serverConfigVersion) {
         this(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty(), SlotPolicy.DEFAULT, false);
+                serverConfigVersion, SyncPolicy.OFF, false, Optional.empty(), SlotPolicy.DEFAULT, false, 0);
     }
 
     /** The same policy, paused or not. */
     public HaPolicy withPaused(boolean pause) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, pause,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline, maxTimelinesHistory);
     }
 
     /** The same policy with {@code sync}. */
     public HaPolicy withSync(SyncPolicy sync) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline, maxTimelinesHistory);
     }
 
     /** The same policy with failsafe mode on or off. */
     public HaPolicy withFailsafe(boolean on) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, on, remotePrimary, slots, checkTimeline);
+                serverConfigVersion, sync, on, remotePrimary, slots, checkTimeline, maxTimelinesHistory);
     }
 
     /** The same policy, replicating from {@code remote} as a standby cluster (or not, when empty). */
     public HaPolicy withRemotePrimary(Optional<Upstream> remote) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remote, slots, checkTimeline);
+                serverConfigVersion, sync, failsafe, remote, slots, checkTimeline, maxTimelinesHistory);
     }
 
     /** The same policy with {@code slots}. */
     public HaPolicy withSlots(SlotPolicy slots) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline, maxTimelinesHistory);
     }
 
     /** The same policy, with {@code check_timeline} on or off. */
     public HaPolicy withCheckTimeline(boolean on) {
         return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
                 removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
-                serverConfigVersion, sync, failsafe, remotePrimary, slots, on);
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, on, maxTimelinesHistory);
+    }
+
+    /** The same policy, keeping at most {@code n} history entries (0: all). */
+    public HaPolicy withMaxTimelinesHistory(int n) {
+        return new HaPolicy(timings, maximumLagOnFailover, primaryStartTimeout, useSlots, usePgRewind,
+                removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, bootstrapConfig, paused,
+                serverConfigVersion, sync, failsafe, remotePrimary, slots, checkTimeline, n);
     }
 
     /** Whether this cluster is a standby cluster: its leader follows {@link #remotePrimary()}. */

@@ -60,11 +60,11 @@ class NotActedOnTest {
     @Test
     @DisplayName("settings pgha does not act on but whose absence is safe are warnings naming the key")
     void otherSettingsAreWarnings() {
-        List<ConfigProblem> w = warnings("bootstrap: {dcs: {max_timelines_history: 5}}\n"
+        List<ConfigProblem> w = warnings("bootstrap: {dcs: {primary_stop_timeout: 30}}\n"
                 + "watchdog: {mode: automatic}\n");
         List<String> text = new ArrayList<>();
         w.forEach(p -> text.add(p.toString()));
-        for (String key : List.of("bootstrap.dcs.max_timelines_history", "watchdog.mode")) {
+        for (String key : List.of("bootstrap.dcs.primary_stop_timeout", "watchdog.mode")) {
             assertTrue(text.stream().anyMatch(t -> t.startsWith(key) && t.contains("does not act on it")),
                     key + " in " + text);
         }

@@ -52,6 +52,31 @@ class CheckTimelineSimTest {
     }
 
     @Test
+    @DisplayName("max_timelines_history keeps only the newest entries of the history key")
+    void historyTrimmed() {
+        world = new SimWorld(22, SimWorld.Config.defaults());
+        world.maxTimelinesHistory(1);
+        SimMember n1 = world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        world.addMember("n2", Map.of());
+        world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(2)), world.describe());
+        for (int round = 0; round < 2; round++) {
+            SimMember leader = world.member(world.leader().orElseThrow());
+            world.killAgent(leader);
+            leader.pg.crash();
+            long timeline = leader.pg.timeline;
+            assertTrue(world.runUntil(() -> world.cluster().history().map(h -> h.entries().stream()
+                    .anyMatch(e -> e.timeline() == timeline)).orElse(false), Duration.ofMinutes(2)), world.describe());
+            world.startAgent(leader, java.util.Optional.empty());
+            assertTrue(world.runUntil(() -> world.leader().isPresent()
+                    && world.healthyUnder(world.leader().get()), Duration.ofMinutes(3)), world.describe());
+        }
+        var entries = world.cluster().history().orElseThrow().entries();
+        assertTrue(entries.size() == 1 && entries.get(0).timeline() == 2, "only the newest entry: " + entries);
+    }
+
+    @Test
     @DisplayName("without check_timeline the same member takes over")
     void staleMemberRacesWithoutTheCheck() {
         assertTrue(staleMemberPromotes(false), world.describe());

@@ -73,6 +73,12 @@ public final class SimWorld implements AutoCloseable {
     private volatile io.pgha.engine.ha.SlotPolicy slotPolicy = io.pgha.engine.ha.SlotPolicy.DEFAULT;
 
     private volatile boolean checkTimeline;
+    private volatile int maxTimelinesHistory;
+
+    /** Runs the cluster with {@code max_timelines_history} (from the next cycle on). */
+    public void maxTimelinesHistory(int n) {
+        maxTimelinesHistory = n;
+    }
 
     /** Runs the cluster with {@code check_timeline} on or off (from the next cycle on). */
     public void checkTimeline(boolean on) {
@@ -234,7 +240,7 @@ public final class SimWorld implements AutoCloseable {
             m.guard = new LeaseGuard(m.pg, clock);
             m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
                     c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy)
-                            .withCheckTimeline(checkTimeline));
+                            .withCheckTimeline(checkTimeline).withMaxTimelinesHistory(maxTimelinesHistory));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {
