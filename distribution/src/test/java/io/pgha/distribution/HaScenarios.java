@@ -352,6 +352,8 @@ abstract class HaScenarios {
         ClusterMember leader = cluster.awaitHealthy(Waits.seconds(60));
         long orphan = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
         long start = System.nanoTime();
+        // the agent is frozen first: a running agent would notice its dead supervisor and start a new one
+        leader.sigstop();
         leader.killFencer();
         leader.killAgent();
         assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
