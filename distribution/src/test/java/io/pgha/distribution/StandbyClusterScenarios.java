@@ -8,6 +8,11 @@ import io.pgha.distribution.harness.DcsFixture;
 import io.pgha.distribution.harness.Procs;
 import io.pgha.distribution.harness.TestCluster;
 import io.pgha.distribution.harness.Waits;
+import io.pgha.testkit.server.PostgresProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +41,7 @@ abstract class StandbyClusterScenarios {
     private TestCluster main;
     private TestCluster standby;
     private ClusterMember mainPrimary;
+    private TestCluster archived;
 
     protected abstract DcsFixture startDcs();
 
@@ -66,6 +72,9 @@ abstract class StandbyClusterScenarios {
 
     @AfterAll
     void stop() {
+        if (archived != null) {
+            archived.close();
+        }
         if (standby != null) {
             standby.close();
         }
@@ -129,6 +138,67 @@ abstract class StandbyClusterScenarios {
         assertEquals(Optional.of("f"), primary.queryValue("SELECT pg_is_in_recovery()"));
         primary.execute("INSERT INTO standby_rows VALUES (100)");
         report("removing standby_cluster promoted %s", primary);
+    }
+
+    /**
+     * A standby cluster fed from the first cluster's WAL archive alone: {@code standby_cluster} has a restore_command
+     * and no host, and {@code create_replica_methods} names a command method that can copy without a leader. The
+     * standby leader never streams; it replays what the archive receives.
+     */
+    @Test
+    @Order(4)
+    void archiveOnlyStandbyClusterReplaysFromTheArchive() throws Exception {
+        Path archive = PostgresProcess.databaseUserDirectory(main.baseDir().resolve("wal-archive"));
+        Map<String, Object> parameters = new HashMap<>();
+        parameters.put("archive_mode", "on");
+        parameters.put("archive_command", "test ! -f " + archive + "/%f && cp %p " + archive + "/%f");
+        var answer = mainPrimary.send("PATCH", "/config", Map.of("postgresql", Map.of("parameters", parameters)),
+                Duration.ofSeconds(10));
+        assertEquals(200, answer.status(), answer.body());
+        Waits.awaitTrue("archive_mode is pending a restart on " + mainPrimary, Waits.seconds(60),
+                () -> mainPrimary.patroni().map(p -> Boolean.TRUE.equals(p.get("pending_restart"))).orElse(false),
+                () -> String.valueOf(mainPrimary.patroni()));
+        answer = mainPrimary.send("POST", "/restart", Map.of(), Duration.ofSeconds(120));
+        assertEquals(200, answer.status(), answer.body());
+        Waits.awaitTrue("archiving runs on " + mainPrimary, Waits.seconds(60),
+                () -> mainPrimary.queryValue("SHOW archive_mode").filter("on"::equals).isPresent(),
+                () -> mainPrimary.agentLogTail(10));
+
+        // a copy that needs no leader: pg_basebackup of the first cluster, as a backup tool would restore one
+        Path script = main.baseDir().resolve("clone-main.sh");
+        Files.writeString(script, String.join("\n", "#!/bin/sh",
+                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac; done",
+                "PGPASSWORD='" + TestCluster.REPLICATION_PASSWORD + "' exec " + PostgresProcess.DEFAULT_BIN
+                        .resolve("pg_basebackup") + " -D \"$d\" -X stream -c fast -d 'host=127.0.0.1 port="
+                        + mainPrimary.pgPort() + " user=" + TestCluster.REPLICATION_USER + "'", ""));
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        archived = TestCluster.create(dcs, "arch", 1, "standby_cluster: {restore_command: \"cp " + archive
+                + "/%f %p\", create_replica_methods: [clone_main]}, ");
+        ClusterMember member = archived.members().get(0);
+        Files.writeString(member.configFile(), "  clone_main: {command: " + script + ", no_leader: true}\n",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        mainPrimary.execute("INSERT INTO standby_rows VALUES (10)");
+        archived.startAll();
+        Waits.awaitTrue(member + " leads the archive-fed standby cluster", Waits.seconds(180),
+                () -> member.role().filter("standby_leader"::equals).isPresent(),
+                () -> TestCluster.summary(archived.clusterView()) + "\n" + member.agentLogTail(15));
+        assertEquals(Optional.of("t"), member.queryValue("SELECT pg_is_in_recovery()"));
+        // the role shows from the cycle that took the lock; the health check from the next one, which reads it back
+        Waits.awaitTrue("GET /standby-leader answers 200 on " + member, Waits.seconds(30),
+                () -> member.healthCheck("/standby-leader") == 200, () -> member.agentLogTail(5));
+        String log = member.log();
+        assertTrue(log.contains("replica created with clone_main"), "copied with standby_cluster's method:\n" + log);
+        assertTrue(log.contains("bootstrapped a standby leader from the WAL archive"), log);
+
+        mainPrimary.execute("INSERT INTO standby_rows VALUES (11)");
+        mainPrimary.execute("SELECT pg_switch_wal()");
+        Waits.awaitTrue(member + " replayed the archived row", Waits.seconds(90),
+                () -> member.queryValue("SELECT count(*) FROM standby_rows WHERE id = 11").filter("1"::equals)
+                        .isPresent(), () -> member.postgresLogTail(10));
+        assertEquals(Optional.of("0"), member.queryValue("SELECT count(*) FROM pg_stat_wal_receiver"),
+                "nothing streams: every row came through restore_command");
+        report("%s leads a standby cluster fed by restore_command alone, copied with clone_main", member);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -221,7 +221,8 @@ public final class Agent implements AutoCloseable {
                 config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
                 new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
-                        dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode()),
+                        dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode(),
+                        Duration.ofSeconds(Math.max(0, dyn.primaryStopTimeout()))),
                 dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn),
                 dyn.checkTimeline(), dyn.maxTimelinesHistory());
     }
@@ -241,14 +242,16 @@ public final class Agent implements AutoCloseable {
 
     /** The remote primary a standby cluster follows, from {@code standby_cluster}. */
     static Optional<io.pgha.engine.ha.Upstream> remotePrimary(DynamicConfig dyn) {
-        return dyn.standbyCluster().flatMap(sc -> sc.host().map(host -> {
+        return dyn.standbyCluster().filter(sc -> sc.host().isPresent() || sc.restoreCommand().isPresent()).map(sc -> {
             Map<String, String> recovery = new LinkedHashMap<>();
             sc.restoreCommand().ifPresent(v -> recovery.put("restore_command", v));
             sc.archiveCleanupCommand().ifPresent(v -> recovery.put("archive_cleanup_command", v));
             sc.recoveryMinApplyDelay().ifPresent(v -> recovery.put("recovery_min_apply_delay", v));
-            return new io.pgha.engine.ha.Upstream("remote primary", host, sc.port().orElse(5432),
-                    sc.primarySlotName(), recovery);
-        }));
+            return new io.pgha.engine.ha.Upstream(sc.host().isPresent() ? "remote primary" : "remote archive",
+                    sc.host().orElse(""), sc.host().isPresent() ? sc.port().orElse(5432) : 0,
+                    sc.host().isPresent() ? sc.primarySlotName() : Optional.empty(), recovery,
+                    sc.createReplicaMethods());
+        });
     }
 
     /** Applies the configuration's {@code log} section (at start-up; reloads apply it again). */

@@ -321,10 +321,13 @@ final class PostgresDatabase implements Database, AutoCloseable {
         if (!replicaRetry.due()) {
             throw new DatabaseException(retryMessage());
         }
-        List<String> names = ReplicaMethodCatalog.listed(config.postgresql());
+        // a standby cluster's remote primary may name its own methods (standby_cluster.create_replica_methods)
+        List<String> names = source.map(Upstream::replicaMethods).filter(m -> !m.isEmpty())
+                .orElseGet(() -> ReplicaMethodCatalog.listed(config.postgresql()));
         List<ReplicaCreation.Candidate> candidates = replicaCandidates(names);
         try {
-            ReplicaCreation.Outcome outcome = replicaCreation.create(candidates, source.map(PostgresDatabase::source),
+            ReplicaCreation.Outcome outcome = replicaCreation.create(candidates,
+                    source.filter(Upstream::streams).map(PostgresDatabase::source),
                     "replica", Duration.ofHours(2));
             if (!outcome.succeeded()) {
                 Duration pause = replicaRetry.failed();
@@ -442,7 +445,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
         if (upstream.equals(following)) {
             return;
         }
-        LOG.info("following {}", upstream.map(u -> u.name() + " at " + u.host() + ":" + u.port()).orElse("no upstream"));
+        LOG.info("following {}", upstream.map(u -> u.name() + " at " + u.where()).orElse("no upstream"));
         wrap("re-point the standby", () -> {
             ServerRole.Standby role = (ServerRole.Standby) standby(upstream);
             if (!pg.follow(role, serverConfig())) {
@@ -629,7 +632,7 @@ final class PostgresDatabase implements Database, AutoCloseable {
         Map<String, String> recovery = new LinkedHashMap<>(dynamic.get().postgresql().recoveryConf());
         recovery.putAll(config.postgresql().recoveryConf());
         upstream.ifPresent(u -> recovery.putAll(u.recoveryParameters()));
-        return new ServerRole.Standby(upstream.map(PostgresDatabase::source), recovery);
+        return new ServerRole.Standby(upstream.filter(Upstream::streams).map(PostgresDatabase::source), recovery);
     }
 
     private static ReplicationSource source(Upstream u) {

@@ -430,10 +430,11 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         Optional<Integer> port = c.raw("port") == null || "".equals(c.raw("port")) ? Optional.empty()
                 : Optional.of((int) Fields.between(c, "port", 5432, 1, 65535, problems));
         Optional<String> restore = Fields.text(c, "restore_command", problems);
-        if (host.isEmpty() && port.isEmpty() && restore.isEmpty()) {
+        if (host.isEmpty() && restore.isEmpty()) {
             if (!c.asMap().isEmpty()) {
-                problems.add(ConfigProblem.error(c.path(), "has neither host, port nor restore_command: expected at"
-                        + " least one of them to say where the standby cluster replicates from"));
+                problems.add(ConfigProblem.error(c.path(), "has neither host nor restore_command: expected at"
+                        + " least one of them to say where the standby cluster replicates from"
+                        + (port.isPresent() ? " (port alone names no server)" : "")));
             }
             return Optional.empty();
         }

@@ -34,26 +34,16 @@ public final class NotActedOn {
             "primary_start_timeout", "master_start_timeout", "postgresql", "pause", "synchronous_mode_strict",
             "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode", "permanent_slots",
             "permanent_replication_slots", "ignore_slots", "member_slots_ttl",
-            "check_timeline", "max_timelines_history");
+            "check_timeline", "max_timelines_history", "primary_stop_timeout", "master_stop_timeout",
+            "standby_cluster");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
             new Entry("synchronous_mode", d -> d.synchronousMode() == DynamicConfig.SynchronousMode.QUORUM, true,
                     "quorum commit is not implemented (synchronous_mode: on is); replication would stay "
                             + "asynchronous, so a failover could lose acknowledged commits"),
-            new Entry("standby_cluster", d -> d.standbyCluster().filter(sc -> sc.host().isEmpty()).isPresent(), true,
-                    "a standby cluster without standby_cluster.host (restore_command only) is not implemented; this "
-                            + "cluster would run as an independent primary cluster instead of replicating"),
-            new Entry("standby_cluster.create_replica_methods",
-                    d -> d.standbyCluster().filter(sc -> !sc.createReplicaMethods().isEmpty()).isPresent(), false,
-                    "the standby leader is copied from the remote primary with the member's own "
-                            + "create_replica_methods"),
             new Entry("slots", d -> d.slots().values().stream().anyMatch(DynamicConfig.PermanentSlot::logical), true,
                     "permanent logical slots are not created nor kept across failover (physical ones are)"),
-            new Entry("primary_stop_timeout", d -> d.primaryStopTimeout() != 0, false,
-                    "a slow stop is not cut short"),
-            new Entry("master_stop_timeout", d -> d.raw().containsKey("master_stop_timeout"), false,
-                    "a slow stop is not cut short"),
             new Entry("primary_race_backoff", d -> d.raw().containsKey("primary_race_backoff"), false,
                     "the leader race does not back off"));
 

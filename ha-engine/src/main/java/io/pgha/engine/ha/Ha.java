@@ -415,7 +415,7 @@ public final class Ha {
         }
         boolean primary = cluster.isLeader(me.name()) && pg.isRunningPrimary();
         database.beginRestart();
-        database.stop(StopMode.FAST, stopTimeout(), primary ? () -> lease.keepAliveDuring("restart") : () -> { });
+        database.stop(StopMode.FAST, stopTimeout(primary), primary ? () -> lease.keepAliveDuring("restart") : () -> { });
         if (primary) {
             database.startAsPrimary();
         } else {
@@ -626,7 +626,7 @@ public final class Ha {
     private String asStandbyLeader(ClusterState cluster, PgObservation pg, Upstream remote) {
         if (pg.isRunningPrimary()) {
             return demoteNow(StopMode.FAST, "demoting self because the cluster became a standby cluster of "
-                    + remote.host() + ":" + remote.port());
+                    + remote.where());
         }
         // a standby leader takes no writes: nothing for the fencing guard to stop
         lease.released();
@@ -820,7 +820,7 @@ public final class Ha {
      * standby leader. Nothing here is writable, so the fencing guard stays disarmed.
      */
     private String bootstrapStandbyLeader(Upstream remote) {
-        LOG.info("trying to bootstrap a new standby leader from {}:{}", remote.host(), remote.port());
+        LOG.info("trying to bootstrap a new standby leader from {}", remote.where());
         try {
             database.createReplica(Optional.of(remote));
             database.startAsReplica(Optional.of(remote));
@@ -829,7 +829,8 @@ public final class Ha {
             lease.released();
             dcs.writeInitialize(sysid, Precondition.any());
             dcs.writeConfig(policy.bootstrapConfig(), Precondition.absent());
-            return "bootstrapped a standby leader from the remote primary " + remote.host() + ":" + remote.port();
+            return "bootstrapped a standby leader from " + (remote.streams() ? "the remote primary " : "")
+                    + remote.where();
         } catch (RuntimeException e) {
             LOG.error("standby leader bootstrap failed: {}", e.getMessage(), e);
             try {
@@ -909,8 +910,9 @@ public final class Ha {
             lease.released();
             clearFailoverRequest(cluster);
             database.follow(policy.remotePrimary());
-            return "took the leader lock as the standby leader, following the remote primary "
-                    + policy.remotePrimary().get().host() + ":" + policy.remotePrimary().get().port();
+            return "took the leader lock as the standby leader, following "
+                    + (policy.remotePrimary().get().streams() ? "the remote primary " : "")
+                    + policy.remotePrimary().get().where();
         }
         long switchLsn = pg.walPosition();
         long oldTimeline = pg.timeline();
@@ -955,7 +957,7 @@ public final class Ha {
      */
     private String demoteNow(StopMode mode, String message) {
         try {
-            database.stop(mode, stopTimeout());
+            database.stop(mode, stopTimeout(true));
         } catch (DatabaseException e) {
             LOG.error("could not stop PostgreSQL to demote it: {}", e.getMessage());
         }
@@ -1023,7 +1025,7 @@ public final class Ha {
     private String gracefulHandover(ClusterState cluster, String candidate) {
         LOG.info("switchover: demoting myself, handing over to {}", candidate);
         database.checkpoint(() -> lease.keepAliveDuring("switchover"));
-        database.stop(StopMode.FAST, stopTimeout(), () -> lease.keepAliveDuring("switchover"));
+        database.stop(StopMode.FAST, stopTimeout(true), () -> lease.keepAliveDuring("switchover"));
         if (database.observe().isRunning()) {
             return "switchover: PostgreSQL did not stop; keeping the lock";
         }
@@ -1389,6 +1391,11 @@ public final class Ha {
         return Duration.ofSeconds(Math.max(5, policy.timings().retryTimeout().toSeconds()));
     }
 
+    /** The budget of a clean stop: a primary's is {@code primary_stop_timeout} in synchronous mode, when set. */
+    private Duration stopTimeout(boolean primary) {
+        return primary ? policy.sync().primaryStopBudget(stopTimeout()) : stopTimeout();
+    }
+
     // ---------------------------------------------------------------- publishing
 
     private void publishMember(PgObservation pg) {
@@ -1473,7 +1480,7 @@ public final class Ha {
         } catch (DcsUnavailableException e) {
             LOG.warn("DCS not accessible during shutdown: {}", e.getMessage());
         }
-        database.stop(StopMode.FAST, stopTimeout(), leading ? () -> lease.keepAliveDuring("shutdown") : () -> { });
+        database.stop(StopMode.FAST, stopTimeout(leading), leading ? () -> lease.keepAliveDuring("shutdown") : () -> { });
         PgObservation after = database.observe();
         if (after.isRunning()) {
             return "PostgreSQL did not stop; kept the leader lock";

@@ -188,17 +188,20 @@ class DynamicConfigTest {
     }
 
     @Test
-    @DisplayName("standby_cluster needs host, port or restore_command; local-only postgresql keys are ignored")
+    @DisplayName("standby_cluster needs host or restore_command; local-only postgresql keys are ignored")
     void standbyAndLocalOnly() {
         List<ConfigProblem> problems = new ArrayList<>();
         DynamicConfig d = runtime("standby_cluster:\n  primary_slot_name: s\npostgresql:\n  data_dir: /x\n"
                 + "  parameters:\n    cluster_name: other\n    max_connections: 10\n", problems);
         assertFalse(d.isStandbyCluster());
-        assertMentions(errorAt(problems, "standby_cluster"), "host, port nor restore_command");
+        assertMentions(errorAt(problems, "standby_cluster"), "neither host nor restore_command");
         assertMentions(warningAt(problems, "postgresql.data_dir"), "only the local postgresql section");
         assertMentions(warningAt(problems, "postgresql.parameters.cluster_name"), "from scope");
         assertMentions(warningAt(problems, "postgresql.parameters.max_connections"), "'10'", "at least 25", "100");
         assertTrue(runtime("standby_cluster:\n  restore_command: cp %f %p\n", new ArrayList<>()).isStandbyCluster());
+        List<ConfigProblem> portOnly = new ArrayList<>();
+        assertFalse(runtime("standby_cluster:\n  port: 5433\n", portOnly).isStandbyCluster());
+        assertMentions(errorAt(portOnly, "standby_cluster"), "port alone names no server");
     }
 
     @Test

@@ -48,7 +48,6 @@ class NotActedOnTest {
     void unsafeSettingsAreErrors() {
         for (String yaml : List.of(
                 "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
-                "bootstrap: {dcs: {standby_cluster: {restore_command: \"cp /archive/%f %p\"}}}\n",
                 "bootstrap: {dcs: {slots: {cdc: {type: logical, database: postgres, plugin: pgoutput}}}}\n",
                 "watchdog: {mode: required}\n")) {
             InvalidConfigException e = refused(yaml);
@@ -60,14 +59,23 @@ class NotActedOnTest {
     @Test
     @DisplayName("settings pgha does not act on but whose absence is safe are warnings naming the key")
     void otherSettingsAreWarnings() {
-        List<ConfigProblem> w = warnings("bootstrap: {dcs: {primary_stop_timeout: 30}}\n"
+        List<ConfigProblem> w = warnings("bootstrap: {dcs: {primary_race_backoff: 3}}\n"
                 + "watchdog: {mode: automatic}\n");
         List<String> text = new ArrayList<>();
         w.forEach(p -> text.add(p.toString()));
-        for (String key : List.of("bootstrap.dcs.primary_stop_timeout", "watchdog.mode")) {
+        for (String key : List.of("bootstrap.dcs.primary_race_backoff", "watchdog.mode")) {
             assertTrue(text.stream().anyMatch(t -> t.startsWith(key) && t.contains("does not act on it")),
                     key + " in " + text);
         }
+    }
+
+    @Test
+    @DisplayName("primary_stop_timeout and its old name master_stop_timeout are acted on: they are not reported")
+    void primaryStopTimeoutIsActedOn() {
+        assertTrue(warnings("bootstrap: {dcs: {primary_stop_timeout: 30, synchronous_mode: true}}\n").stream()
+                .noneMatch(p -> p.toString().contains("stop_timeout") && p.toString().contains("does not act on it")));
+        assertTrue(warnings("bootstrap: {dcs: {master_stop_timeout: 30}}\n").stream()
+                .noneMatch(p -> p.toString().contains("stop_timeout") && p.toString().contains("does not act on it")));
     }
 
     @Test
@@ -75,6 +83,15 @@ class NotActedOnTest {
     void pauseIsActedOn() {
         assertTrue(warnings("bootstrap: {dcs: {pause: true}}\n").stream()
                 .noneMatch(p -> p.toString().contains("pause")));
+    }
+
+    @Test
+    @DisplayName("a standby cluster fed by restore_command alone, and its create_replica_methods, are acted on")
+    void archiveOnlyStandbyClusterIsActedOn() {
+        List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of("standby_cluster",
+                Map.of("restore_command", "cp /archive/%f %p", "create_replica_methods", List.of("restore"))),
+                new ArrayList<>()));
+        assertEquals(List.of(), problems);
     }
 
     @Test

@@ -133,6 +133,32 @@ class HaScenarioTest {
     }
 
     @Test
+    @DisplayName("primary_stop_timeout bounds the primary's clean stop in synchronous mode, and only there")
+    void primaryStopTimeoutBoundsTheStopInSyncMode() {
+        threeMembers(Map.of());
+        SimMember n1 = world.member("n1");
+        world.syncPolicy(new io.pgha.engine.ha.SyncPolicy(true, false, 1, -1, Duration.ofSeconds(42)));
+        assertTrue(world.runUntil(() -> world.cluster().sync().filter(s -> !s.syncStandbys().isEmpty()).isPresent(),
+                Duration.ofMinutes(1)), "a synchronous standby is named\n" + world.describe());
+        String standby = world.cluster().sync().orElseThrow().syncStandbys().get(0);
+        assertTrue(world.operator().writeFailover(FailoverRequest.of("n1", standby), Precondition.absent()));
+        assertTrue(world.runUntil(() -> world.healthyUnder(standby), Duration.ofMinutes(1)), world.describe());
+        int stop = n1.pg.actions.indexOf("stop FAST");
+        assertTrue(stop >= 0, n1.pg.actions.toString());
+        assertEquals(Duration.ofSeconds(42), n1.pg.stopBudgets.get(n1.pg.actions.subList(0, stop + 1).stream()
+                .filter(a -> a.startsWith("stop ")).toList().size() - 1), "the switchover's stop of the primary");
+
+        // asynchronous again: the same stop gets the ordinary budget, max(5 s, retry_timeout)
+        world.syncPolicy(new io.pgha.engine.ha.SyncPolicy(false, false, 1, -1, Duration.ofSeconds(42)));
+        SimMember leader = world.member(standby);
+        int before = leader.pg.stopBudgets.size();
+        assertTrue(world.operator().writeFailover(FailoverRequest.of(standby, "n1"), Precondition.absent()));
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        assertEquals(SimWorld.Config.defaults().timings().retryTimeout(), leader.pg.stopBudgets.get(before),
+                "the ordinary budget: " + leader.pg.stopBudgets);
+    }
+
+    @Test
     @DisplayName("a switchover makes the leader stop cleanly and hand the lock to the candidate, without pg_rewind")
     void switchover() {
         threeMembers(Map.of());

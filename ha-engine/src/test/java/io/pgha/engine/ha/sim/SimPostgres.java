@@ -199,6 +199,7 @@ final class SimPostgres implements Database {
     @Override
     public void stop(StopMode mode, Duration timeout, Runnable whileWaiting) {
         actions.add("stop " + mode);
+        stopBudgets.add(timeout);
         if (stopFails) {
             world.clock().elapse(timeout);
             throw new DatabaseException("simulated: PostgreSQL did not stop");
@@ -265,12 +266,18 @@ final class SimPostgres implements Database {
         actions.add("reload");
     }
 
-    /** What the HA loop last set synchronous_standby_names to; the simulated server replicates asynchronously. */
+    /** The budget the HA loop gave each stop, in order. */
+    final List<Duration> stopBudgets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * What the HA loop last set synchronous_standby_names to. The simulated server replicates asynchronously whatever
+     * it says; its standbys report themselves {@code sync} when named (so that the sync key can be tested).
+     */
     Optional<String> syncNames = Optional.empty();
 
     @Override
     public List<io.pgha.engine.ha.StandbyLink> standbys() {
-        return List.of();
+        return writable() ? world.standbysOf(this) : List.of();
     }
 
     @Override

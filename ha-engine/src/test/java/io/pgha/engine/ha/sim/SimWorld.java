@@ -71,6 +71,7 @@ public final class SimWorld implements AutoCloseable {
     private boolean writesPaused;
     private volatile boolean failsafe;
     private volatile io.pgha.engine.ha.SlotPolicy slotPolicy = io.pgha.engine.ha.SlotPolicy.DEFAULT;
+    private volatile io.pgha.engine.ha.SyncPolicy syncPolicy = io.pgha.engine.ha.SyncPolicy.OFF;
 
     private volatile boolean checkTimeline;
     private volatile int maxTimelinesHistory;
@@ -83,6 +84,11 @@ public final class SimWorld implements AutoCloseable {
     /** Runs the cluster with {@code check_timeline} on or off (from the next cycle on). */
     public void checkTimeline(boolean on) {
         checkTimeline = on;
+    }
+
+    /** Runs the cluster with synchronous replication as {@code sync} asks (from the next cycle on). */
+    public void syncPolicy(io.pgha.engine.ha.SyncPolicy sync) {
+        syncPolicy = sync;
     }
 
     /** Runs the cluster with {@code slots} (from the next cycle on). */
@@ -240,6 +246,7 @@ public final class SimWorld implements AutoCloseable {
             m.guard = new LeaseGuard(m.pg, clock);
             m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
                     c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy)
+                            .withSync(syncPolicy)
                             .withCheckTimeline(checkTimeline).withMaxTimelinesHistory(maxTimelinesHistory));
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
@@ -536,6 +543,20 @@ public final class SimWorld implements AutoCloseable {
             m.nextCycleAt = clock.nanoTime() + wait;
             check();
         });
+    }
+
+    /** The standbys streaming from {@code primary}, as its WAL senders would report them. */
+    List<io.pgha.engine.ha.StandbyLink> standbysOf(SimPostgres primary) {
+        List<io.pgha.engine.ha.StandbyLink> out = new ArrayList<>();
+        for (SimMember m : members.values()) {
+            SimPostgres pg = m.pg;
+            if (pg != primary && pg.streaming() && pg.upstream.map(u -> u.name().equals(primary.name)).orElse(false)) {
+                boolean sync = primary.syncNames.map(n -> java.util.Arrays.asList(n.replaceAll("[^A-Za-z0-9_,]", " ")
+                        .trim().split("[ ,]+")).contains(pg.name)).orElse(false);
+                out.add(new io.pgha.engine.ha.StandbyLink(pg.name, "streaming", sync ? "sync" : "async", pg.wal));
+            }
+        }
+        return out;
     }
 
     /** A primary's clean shutdown: every standby streaming from it receives all of its WAL. */
