@@ -564,6 +564,31 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
+    public Map<String, Long> physicalSlotPositions() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (io.pgha.engine.postgres.ReplicationSlot slot : wrap("list replication slots",
+                () -> pg.sql().replicationSlots())) {
+            if (slot.physical()) {
+                out.put(slot.name(), slot.restartLsn().map(Lsn::value).orElse(0L));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void advancePhysicalSlots(Map<String, Long> targets) {
+        Map<String, Long> now = physicalSlotPositions();
+        for (Map.Entry<String, Long> t : targets.entrySet()) {
+            Long at = now.get(t.getKey());
+            // a slot that reserved nothing cannot be advanced; one already there needs nothing
+            if (at == null || at == 0 || t.getValue() <= at) {
+                continue;
+            }
+            wrap("advance replication slot " + t.getKey(), () -> pg.sql().advanceSlot(t.getKey(), new Lsn(t.getValue())));
+        }
+    }
+
+    @Override
     public RejoinOutcome prepareToFollow(Upstream source) {
         boolean rewindAllowed = dynamic.get().usePgRewind(config.postgresql());
         Rewinder.Result r = wrap("compare timelines with " + source.name(),

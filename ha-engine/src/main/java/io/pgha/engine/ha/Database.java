@@ -97,10 +97,20 @@ public interface Database extends SyncStandbyControl {
     void checkpoint(Runnable whileWaiting);
 
     /**
-     * On the running primary: creates the physical slots in {@code wanted} that are missing, and drops the inactive
-     * ones in {@code droppable} (slots of former members); any other slot is left alone.
+     * On the running primary, or on a standby for what streams from it: creates the physical slots in {@code wanted}
+     * that are missing (reserving WAL at once), and drops the inactive ones in {@code droppable} (slots of former
+     * members); any other slot is left alone.
      */
     void syncReplicationSlots(Set<String> wanted, Set<String> droppable);
+
+    /** The physical slots that exist here, each with the oldest WAL position it keeps (0: none reserved). */
+    java.util.Map<String, Long> physicalSlotPositions();
+
+    /**
+     * On a running standby: moves each named physical slot that exists here forward to its target (never back, and
+     * never past what this standby has replayed), so that it keeps no more WAL than the primary's copy does.
+     */
+    void advancePhysicalSlots(java.util.Map<String, Long> targets);
 
     /**
      * Makes a stopped data directory that diverged from {@code source} able to follow it: nothing when it has not

@@ -662,6 +662,9 @@ public final class Ha {
             }
         }
         database.follow(upstream);
+        if (policy.useSlots() && pg.isRunningReplica()) {
+            maintainStandbySlots(cluster);
+        }
         return "no action. I am (" + me.name() + "), a secondary, and following a leader (" + leader + ")";
     }
 
@@ -1236,12 +1239,44 @@ public final class Ha {
         List<String> retain = List.copyOf(retainedSlots(cluster));
         // 0 means "unknown" (an unreadable status): publishing it would switch maximum_lag_on_failover off
         long wal = pg.walPosition();
-        boolean changed = (wal > 0 && wal != cluster.status().optime()) || !retain.equals(cluster.status().retainSlots());
+        Map<String, Long> slots = policy.useSlots()
+                ? ReplicaSlots.published(me.name(), policy.slots(), permanentSlotPositions(pg), wal) : Map.of();
+        boolean changed = (wal > 0 && wal != cluster.status().optime()) || !retain.equals(cluster.status().retainSlots())
+                || !slots.equals(cluster.status().slots());
         if (changed && lease.fits(lease.callCost())) {
             long optime = wal > 0 ? wal : cluster.status().optime();
             if (optime > 0) {
-                dcs.writeStatus(new LeaderStatus(optime, Map.of(), retain));
+                dcs.writeStatus(new LeaderStatus(optime, slots, retain));
             }
+        }
+    }
+
+    /** Where the permanent slots are on this primary; nothing is read when there are none. */
+    private Map<String, Long> permanentSlotPositions(PgObservation pg) {
+        if (policy.slots().permanent().isEmpty() || !pg.isRunningPrimary() || !lease.fits(OBSERVE_BOUND)) {
+            return Map.of();
+        }
+        try {
+            return database.physicalSlotPositions();
+        } catch (DatabaseException e) {
+            LOG.warn("could not read the positions of the permanent slots: {}", e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /**
+     * A running standby keeps slots for the members cascading from it and copies of the permanent slots, advanced to
+     * the leader's positions; it drops its copies of other members' slots (see {@link ReplicaSlots}).
+     */
+    private void maintainStandbySlots(ClusterState cluster) {
+        ReplicaSlots.Plan plan = ReplicaSlots.plan(cluster, me.name(), policy.slots(), policy.paused());
+        try {
+            database.syncReplicationSlots(plan.wanted(), plan.droppable());
+            if (!plan.advance().isEmpty()) {
+                database.advancePhysicalSlots(plan.advance());
+            }
+        } catch (DatabaseException e) {
+            LOG.warn("could not maintain the replication slots of this standby: {}", e.getMessage());
         }
     }
 

@@ -298,6 +298,27 @@ public final class PostgresSql implements AutoCloseable {
     }
 
     /** Creates a physical slot that reserves WAL at once; {@code false} when it already existed. */
+    /**
+     * Moves the physical slot {@code name} forward to {@code target}; on a standby PostgreSQL stops at what it has
+     * replayed.
+     *
+     * @return the slot's position afterwards
+     */
+    public Lsn advanceSlot(String name, Lsn target) {
+        requireSlotName(name);
+        return withConnection("advancing replication slot " + name, c -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT end_lsn::text FROM pg_catalog.pg_replication_slot_advance(?, ?::pg_lsn)")) {
+                st.setString(1, name);
+                st.setString(2, target.toString());
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return lsn(rs.getString(1)).orElse(target);
+                }
+            }
+        });
+    }
+
     public boolean createPhysicalSlot(String name) {
         requireSlotName(name);
         return withConnection("creating replication slot " + name, c -> {

@@ -302,7 +302,26 @@ final class SimPostgres implements Database {
         java.util.Set<String> now = new java.util.TreeSet<>(slots);
         now.addAll(wanted);
         now.removeIf(slot -> droppable.contains(slot) && !wanted.contains(slot));
+        for (String slot : now) {
+            // a new slot reserves WAL from where this server is
+            slotPositions.putIfAbsent(slot, wal);
+        }
+        slotPositions.keySet().retainAll(now);
         slots = Set.copyOf(now);
+    }
+
+    /** Each slot's reserved position (the simulation moves none by itself: nothing consumes them). */
+    final Map<String, Long> slotPositions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Map<String, Long> physicalSlotPositions() {
+        return Map.copyOf(slotPositions);
+    }
+
+    @Override
+    public void advancePhysicalSlots(Map<String, Long> targets) {
+        targets.forEach((name, target) -> slotPositions.computeIfPresent(name,
+                (n, at) -> Math.max(at, Math.min(target, wal))));
     }
 
     @Override
