@@ -86,12 +86,45 @@ class CallbacksIT {
                 assertEquals(List.of("n1 before_stop primary", "n1 on_stop primary it-callbacks - -",
                         "n1 on_role_change replica it-callbacks primary replica"), n1Events.subList(0, 3),
                         "n1 heard its switchover in order: " + n1Events);
+
+                // GET /metrics counts the runs by event and outcome: n2's vetoing pre_promote and its later ones
+                Waits.awaitTrue("n2's /metrics counts its callback runs", Waits.seconds(30),
+                        () -> callbackRuns(n2, "pre_promote", "failed") >= 1 && callbackRuns(n2, "pre_promote", "ok") >= 1
+                                && callbackRuns(n2, "on_role_change", "ok") >= 1,
+                        () -> metricLines(n2, "pgha_callback_"));
+                assertTrue(metricLines(n2, "pgha_callback_duration_seconds_count").contains("event=\"on_start\""),
+                        metricLines(n2, "pgha_callback_"));
             } catch (AssertionError | RuntimeException e) {
                 System.out.println("callback log:\n" + String.join("\n", lines(log)));
                 System.out.println(cluster.diagnostics());
                 throw e;
             }
         }
+    }
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+
+    /** The lines of {@code m}'s {@code GET /metrics} that start with {@code prefix}; empty when it does not answer. */
+    private static String metricLines(ClusterMember m, String prefix) {
+        try {
+            String body = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.restUrl() + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines().filter(l -> l.startsWith(prefix)).collect(java.util.stream.Collectors.joining("\n"));
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** {@code pgha_callback_runs_total} for one event and outcome on {@code m}; 0 when there is no such series. */
+    private static double callbackRuns(ClusterMember m, String event, String outcome) {
+        return metricLines(m, "pgha_callback_runs_total{").lines()
+                .filter(l -> l.contains("event=\"" + event + "\"") && l.contains("outcome=\"" + outcome + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static Path script(Path dir, String name, String body) throws IOException {

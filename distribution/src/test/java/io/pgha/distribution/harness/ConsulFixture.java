@@ -77,6 +77,16 @@ public final class ConsulFixture implements DcsFixture {
         return consul + ": sessions " + consul.sessionIds() + ", services " + consul.services().keySet();
     }
 
+    /** {@code http://127.0.0.1:<port>}, the stand-in's HTTP API. */
+    public String url() {
+        return consul.url();
+    }
+
+    /** How many HTTP requests the stand-in has answered. */
+    public int requestCount() {
+        return consul.requestCount();
+    }
+
     /** The registered services by id, as the agents registered them ({@code register_service: true}). */
     public java.util.Map<String, java.util.Map<String, Object>> services() {
         return consul.services();

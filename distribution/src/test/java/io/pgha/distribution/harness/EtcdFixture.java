@@ -29,6 +29,26 @@ public final class EtcdFixture implements DcsFixture {
         return new EtcdFixture(EtcdProcess.start());
     }
 
+    /**
+     * Like {@link #launch()}, but etcd also serves its v2 API ({@code --enable-v2}), for tools that speak only v2,
+     * such as Debian's vip-manager 1.0.2. The v2 and v3 key spaces stay separate, as on any etcd 3.4.
+     */
+    public static EtcdFixture launchWithV2() {
+        EtcdProcess etcd = EtcdProcess.builder().extraArgs("--enable-v2").build();
+        try {
+            etcd.startAndWait();
+        } catch (RuntimeException e) {
+            etcd.close();
+            throw e;
+        }
+        return new EtcdFixture(etcd);
+    }
+
+    /** {@code http://127.0.0.1:<port>}, the client URL. */
+    public String clientUrl() {
+        return etcd.clientUrl();
+    }
+
     @Override
     public String name() {
         return "etcd3";

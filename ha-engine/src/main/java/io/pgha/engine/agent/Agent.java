@@ -147,6 +147,7 @@ public final class Agent implements AutoCloseable {
             journal.leaseFrom(guard);
             AgentMetrics metrics = new AgentMetrics(registry, guard, clock, database.fenceWorstCase());
             journal.subscribe(metrics::decided);
+            database.observeCallbacks(metrics::callbackRan);
             HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
             AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
             java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();

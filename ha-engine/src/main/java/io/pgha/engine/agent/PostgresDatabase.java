@@ -178,6 +178,11 @@ final class PostgresDatabase implements Database, AutoCloseable {
         this.tree = nextTree;
     }
 
+    /** Tells {@code observer} how each callback script and hook ran (the agent's metrics count them). */
+    void observeCallbacks(io.pgha.engine.callbacks.CallbackObserver observer) {
+        events.subscribe(observer);
+    }
+
     DatabaseCommandRunner commands() {
         return runner;
     }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * order; for the two hooks the caller waits for them (bounded by the timeout).
  * </ul>
  * Every script and hook is bounded by the callback timeout, after which its whole process group is killed.
- * Failures and durations are logged. Thread-safe.
+ * Failures and durations are logged, and told to the {@link CallbackObserver}s (the agent's metrics). Thread-safe.
  */
 public final class LifecycleEvents implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleEvents.class);
@@ -50,6 +50,7 @@ public final class LifecycleEvents implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService scripts;
     private final ExecutorService listenerThread;
+    private final List<CallbackObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * What runs on which event.
@@ -113,6 +114,23 @@ public final class LifecycleEvents implements AutoCloseable {
         return t;
     }
 
+    /** Tells {@code observer} how every later callback and hook run ended. */
+    public void subscribe(CallbackObserver observer) {
+        observers.add(Objects.requireNonNull(observer, "observer is null"));
+    }
+
+    private void observe(String event, ScriptRunner.Outcome o) {
+        CallbackObserver.Result result = CallbackObserver.Result.of(o);
+        for (CallbackObserver observer : observers) {
+            try {
+                observer.ran(event, result, o.duration());
+            } catch (RuntimeException e) {
+                // counting must never break a callback or a promotion
+                LOG.warn("callback observer failed on {}: {}", event, e.toString());
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- events after the fact
 
     /** PostgreSQL reached running after a start (or was found running) as {@code role}. */
@@ -155,18 +173,21 @@ public final class LifecycleEvents implements AutoCloseable {
         Map<String, String> env = environment(role, oldRole);
         String what = event.configName() + " " + role + oldRole.map(o -> " (was " + o + ")").orElse("");
         try {
-            scripts.execute(() -> runCallback(what, command, List.of(event.configName(), role, settings.scope()), env));
+            scripts.execute(() -> runCallback(event.configName(), what, command,
+                    List.of(event.configName(), role, settings.scope()), env));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.warn("callback {} not run: the agent is shutting down", what);
         }
     }
 
-    private void runCallback(String what, String command, List<String> arguments, Map<String, String> env) {
+    private void runCallback(String event, String what, String command, List<String> arguments,
+            Map<String, String> env) {
         List<String> argv;
         try {
             argv = new ArrayList<>(ShellWords.split(command));
         } catch (IllegalArgumentException e) {
             LOG.error("callback {} not run: {}", what, e.getMessage());
+            observe(event, notRun(e));
             return;
         }
         if (argv.isEmpty()) {
@@ -174,6 +195,7 @@ public final class LifecycleEvents implements AutoCloseable {
         }
         argv.addAll(arguments);
         ScriptRunner.Outcome o = runner.run(argv, env, settings.timeout());
+        observe(event, o);
         if (o.succeeded()) {
             LOG.info("callback {} {}", what, o.describe());
         } else {
@@ -215,12 +237,14 @@ public final class LifecycleEvents implements AutoCloseable {
             argv = ShellWords.split(command);
         } catch (IllegalArgumentException e) {
             LOG.error("{} not run: {}", name, e.getMessage());
+            observe(name, notRun(e));
             return null;
         }
         if (argv.isEmpty()) {
             return new ScriptRunner.Outcome(0, "", false, Duration.ZERO);
         }
         ScriptRunner.Outcome o = runner.run(argv, environment(role, Optional.empty()), timeout);
+        observe(name, o);
         if (o.succeeded()) {
             LOG.info("{} {}", name, o.describe());
         } else {
@@ -287,6 +311,10 @@ public final class LifecycleEvents implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static ScriptRunner.Outcome notRun(IllegalArgumentException e) {
+        return new ScriptRunner.Outcome(-1, String.valueOf(e.getMessage()), false, Duration.ZERO);
+    }
 
     private LifecycleNotice notice(LifecycleEvent event, String role) {
         return new LifecycleNotice(event, role, settings.scope(), settings.memberName(), clock.instant());

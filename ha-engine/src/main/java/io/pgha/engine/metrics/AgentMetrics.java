@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgha.engine.callbacks.CallbackObserver;
 import io.pgha.engine.ha.CycleListener;
 import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.HaSnapshot;
@@ -23,11 +24,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * pgha's own meters, beside Patroni's: how long HA cycles take, how much of the lease is left, how often the guard
- * fenced, and the decisions the journal recorded, by kind. DCS calls are timed by {@link MeteredDcs}.
+ * fenced, the decisions the journal recorded, by kind, and how callback scripts ended. DCS calls are timed by
+ * {@link MeteredDcs}.
  *
  * <p>Names (Prometheus form): {@code pgha_ha_loop_duration_seconds}, {@code pgha_lease_time_left_seconds},
  * {@code pgha_lease_fence_in_seconds}, {@code pgha_fencing_actions_total}, {@code pgha_decisions_total{kind}},
- * {@code pgha_dcs_call_seconds{operation}}, {@code pgha_dcs_call_errors_total{operation}}.
+ * {@code pgha_dcs_call_seconds{operation}}, {@code pgha_dcs_call_errors_total{operation}},
+ * {@code pgha_callback_runs_total{event,outcome}} (outcome {@code ok}, {@code failed} or {@code timeout}) and
+ * {@code pgha_callback_duration_seconds{event}}. Callback meters appear with the first run of their event.
  */
 public final class AgentMetrics implements CycleListener, AutoCloseable {
     private final MeterRegistry registry;
@@ -90,6 +94,16 @@ public final class AgentMetrics implements CycleListener, AutoCloseable {
         Counter.builder("pgha.decisions").tag("kind", event.kind().label())
                 .description("Decisions that changed something, by kind (see GET /events).").register(registry)
                 .increment();
+    }
+
+    /** Counts and times one callback script or hook run; a {@link CallbackObserver}. */
+    public void callbackRan(String event, CallbackObserver.Result result, Duration took) {
+        Counter.builder("pgha.callback.runs").tag("event", event).tag("outcome", result.label())
+                .description("Callback script and hook runs (on_start ... on_role_change, pre_promote, before_stop), "
+                        + "by how they ended.").register(registry).increment();
+        Timer.builder("pgha.callback.duration").tag("event", event)
+                .description("How long callback scripts and hooks ran, up to their timeout.").register(registry)
+                .record(took);
     }
 
     @Override

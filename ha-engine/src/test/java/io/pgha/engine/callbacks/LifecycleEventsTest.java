@@ -194,4 +194,27 @@ class LifecycleEventsTest {
         assertFalse(v.proceed());
         assertEquals("lifecycle listener guard vetoed the promotion", v.reason());
     }
+
+    @Test
+    @DisplayName("observers hear every script and hook run: ok, failed, timed out, and a command that cannot be split")
+    void observersHearOutcomes() throws IOException {
+        List<String> heard = Collections.synchronizedList(new ArrayList<>());
+        Map<LifecycleEvent, String> callbacks = new EnumMap<>(LifecycleEvent.class);
+        callbacks.put(LifecycleEvent.ON_START, script("ok.sh", "exit 0"));
+        callbacks.put(LifecycleEvent.ON_STOP, script("fail.sh", "exit 2"));
+        callbacks.put(LifecycleEvent.ON_RELOAD, script("stuck.sh", "sleep 600"));
+        callbacks.put(LifecycleEvent.ON_RESTART, "'unterminated quote");
+        LifecycleEvents e = events(callbacks, Optional.of(script("veto.sh", "exit 1")), Optional.empty(),
+                Duration.ofSeconds(1), List.of());
+        e.subscribe((event, result, took) -> heard.add(event + " " + result.label()
+                + (took.compareTo(Duration.ofMillis(900)) >= 0 ? " long" : "")));
+        e.started("replica");
+        e.stopped("replica");
+        e.reloaded("replica");
+        e.restarted("replica");
+        assertTrue(e.awaitIdle(Duration.ofSeconds(30)));
+        assertFalse(e.prePromote(Duration.ofSeconds(10)).proceed());
+        assertEquals(List.of("on_start ok", "on_stop failed", "on_reload timeout long", "on_restart failed",
+                "pre_promote failed"), heard);
+    }
 }

@@ -16,24 +16,24 @@ import java.util.regex.Pattern;
  * server would reject or that the format forbids (bad names, bad escapes, a family split in two, a second TYPE or
  * HELP, a TYPE after the family's samples, a duplicate series, a value that is not a number, no final newline).
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
 
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     /** A metric family: its TYPE, HELP and samples. */
-    record Family(String name, String type, String help, List<Sample> samples) {
+    public record Family(String name, String type, String help, List<Sample> samples) {
     }
 
     private PrometheusText() {
     }
 
     /** Families by name, in the order they appear. */
-    static Map<String, Family> parse(String text) {
+    public static Map<String, Family> parse(String text) {
         if (!text.isEmpty() && !text.endsWith("\n")) {
             throw new IllegalArgumentException("the exposition does not end with a newline");
         }
@@ -103,7 +103,7 @@ final class PrometheusText {
     }
 
     /** The one sample of {@code name} with exactly {@code labels}. */
-    static double value(Map<String, Family> families, String name, Map<String, String> labels) {
+    public static double value(Map<String, Family> families, String name, Map<String, String> labels) {
         Family f = Objects.requireNonNull(families.get(name), () -> "no metric family " + name);
         return f.samples().stream().filter(s -> s.labels().equals(labels)).findFirst()
                 .orElseThrow(() -> new AssertionError(name + labels + " not among " + f.samples())).value();
