@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Synchronous replication on real PostgreSQL: switched on live through {@code PATCH /config} as an operator would,
  * a synchronous standby published in the sync key and answering {@code /sync}, then in strict mode repeated (two per DCS) kill -9
  * of the primary's agent and postmaster while a writer records every commit PostgreSQL acknowledged: each time the
- * synchronous standby takes over, never the asynchronous one, and holds every acknowledged commit.
+ * synchronous standby takes over, never the asynchronous one, and holds every acknowledged commit. Then the same kill
+ * under quorum commit ({@code synchronous_mode: quorum}): whichever voter takes over holds every acknowledged commit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -126,6 +127,48 @@ abstract class SyncScenarios {
 
     @Test
     @Order(3)
+    void quorumCommitLosesNoAcknowledgedCommitEither() throws Exception {
+        ClusterMember leader = cluster.awaitHealthy(Waits.seconds(60));
+        var answer = leader.send("PATCH", "/config", Map.of("synchronous_mode", "quorum"), Duration.ofSeconds(10));
+        assertEquals(200, answer.status(), answer.body());
+        List<ClusterMember> voters = cluster.others(leader);
+        Waits.awaitTrue("both replicas vote", Waits.seconds(60), () -> quorumStandbys().size() == 2,
+                () -> TestCluster.summary(cluster.clusterView()));
+        String names = leader.queryValue("SHOW synchronous_standby_names").orElseThrow();
+        List<String> sorted = voters.stream().map(ClusterMember::name).sorted().toList();
+        assertEquals("ANY 1 (\"" + sorted.get(0) + "\",\"" + sorted.get(1) + "\")", names);
+        for (ClusterMember v : voters) {
+            assertEquals(200, v.healthCheck("/quorum"), v + " answers /quorum");
+            assertEquals(503, v.healthCheck("/sync"), v + " is no priority-based synchronous standby");
+        }
+
+        Writer writer = new Writer(leader, 1_000_000);
+        Thread t = new Thread(writer, "writer-quorum");
+        t.start();
+        Waits.awaitTrue("the writer got 100 commits acknowledged", Waits.seconds(60),
+                () -> writer.acked.size() >= 100, () -> writer.acked.size() + " acknowledged, " + writer.error);
+        long postmaster = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
+        long start = System.nanoTime();
+        Procs.signal(leader.agentPid(), Procs.Sig.KILL);
+        Procs.signal(postmaster, Procs.Sig.KILL);
+        assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
+        assertTrue(Procs.awaitDeath(postmaster, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
+        writer.stop.set(true);
+        t.join(Waits.seconds(60).toMillis());
+        assertTrue(!t.isAlive(), "the writer did not stop");
+
+        ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(TestCluster.TTL + 40));
+        Set<Long> present = ids(newLeader);
+        List<Long> lost = writer.acked.stream().filter(id -> !present.contains(id)).toList();
+        assertEquals(List.of(), lost, "acknowledged commits missing on " + newLeader);
+        report("quorum commit (%s): %d commits acknowledged by %s, all present on %s after a %s failover", names,
+                writer.acked.size(), leader, newLeader, Waits.fmt(Waits.secondsSince(start)));
+        leader.start();
+        cluster.awaitHealthy(Waits.seconds(180));
+    }
+
+    @Test
+    @Order(4)
     void switchingOffDeletesTheKeyAndFreesCommits() throws Exception {
         ClusterMember leader = cluster.awaitHealthy(Waits.seconds(60));
         Map<String, Object> off = new HashMap<>();
@@ -145,6 +188,12 @@ abstract class SyncScenarios {
     private List<String> syncStandbys() {
         return cluster.clusterView().map(v -> TestCluster.entries(v).values().stream()
                 .filter(e -> "sync_standby".equals(e.get("role")) && "streaming".equals(e.get("state")))
+                .map(e -> String.valueOf(e.get("name"))).toList()).orElse(List.of());
+    }
+
+    private List<String> quorumStandbys() {
+        return cluster.clusterView().map(v -> TestCluster.entries(v).values().stream()
+                .filter(e -> "quorum_standby".equals(e.get("role")) && "streaming".equals(e.get("state")))
                 .map(e -> String.valueOf(e.get("name"))).toList()).orElse(List.of());
     }
 

@@ -221,9 +221,10 @@ public final class Agent implements AutoCloseable {
                 dyn.usePgRewind(config.postgresql()), config.postgresql().removeDataDirectoryOnRewindFailure(),
                 config.postgresql().removeDataDirectoryOnDivergedTimelines(), config.bootstrap().dcs().raw(),
                 dyn.pause(), List.of(dyn.postgresql(), fileGeneration),
-                new SyncPolicy(dyn.synchronousMode() == DynamicConfig.SynchronousMode.ON, dyn.synchronousModeStrict(),
+                new SyncPolicy(dyn.synchronousMode() != DynamicConfig.SynchronousMode.OFF, dyn.synchronousModeStrict(),
                         dyn.synchronousNodeCount(), dyn.maximumLagOnSyncnode(),
-                        Duration.ofSeconds(Math.max(0, dyn.primaryStopTimeout()))),
+                        Duration.ofSeconds(Math.max(0, dyn.primaryStopTimeout())),
+                        dyn.synchronousMode() == DynamicConfig.SynchronousMode.QUORUM),
                 dyn.failsafeMode(), remotePrimary(dyn), slotPolicy(dyn),
                 dyn.checkTimeline(), dyn.maxTimelinesHistory());
     }

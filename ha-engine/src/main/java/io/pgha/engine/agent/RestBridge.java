@@ -54,7 +54,8 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
                         Ha.roleName(pg, ha.isStandbyLeader(pg)))
                 .tags(s.me().tags())
                 .settings(new HaSettings(s.policy().paused(), s.policy().standbyCluster(),
-                        s.policy().sync().enabled() ? HaSettings.SyncMode.ON : HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
+                        s.policy().sync().quorum() ? HaSettings.SyncMode.QUORUM
+                                : s.policy().sync().enabled() ? HaSettings.SyncMode.ON : HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
                         ttl))
                 .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
         if (s.holdsLock() && (pg.isRunningPrimary() || ha.isStandbyLeader(pg))) {

@@ -1153,6 +1153,21 @@ public final class Ha {
             // one, and none of them holds WAL the winner lacks. Deferring to one of them by name would leave the
             // cluster leaderless whenever that one answers HTTP but cannot reach the DCS.
         }
+        if (authority.isPresent() && policy.sync().quorum()
+                && authority.get().leader().filter(me.name()::equalsIgnoreCase).isEmpty()) {
+            // quorum commit: each acknowledged commit is on `required` voters; hearing from `quorum` other voters that
+            // are not ahead of me proves that one of us holds it, so that I do
+            QuorumPromise promise = QuorumPromise.of(authority.get());
+            long votes = answers.values().stream().flatMap(Optional::stream)
+                    .filter(p -> !p.name().equalsIgnoreCase(me.name()) && p.state().equals("running")
+                            && promise.voters().stream().anyMatch(p.name()::equalsIgnoreCase)
+                            && p.walPosition() <= myWal)
+                    .count();
+            if (votes < promise.quorum()) {
+                return Optional.of("only " + votes + " of the " + promise.quorum() + " quorum votes needed answered"
+                        + " (voters " + promise.voters() + ")");
+            }
+        }
         return Optional.empty();
     }
 

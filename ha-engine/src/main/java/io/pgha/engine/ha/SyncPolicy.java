@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param maximumLagOnSyncnode bytes a standby may trail the primary and still be chosen (-1: any)
  * @param primaryStopTimeout {@code primary_stop_timeout}: how long a clean stop of the primary may take in synchronous
  *        mode before it is cut short ({@link Duration#ZERO}: the agent's ordinary stop budget applies)
+ * @param quorum {@code synchronous_mode: quorum}: each commit waits for {@code nodeCount} of all eligible standbys
+ *        ({@code ANY n (...)}) instead of for named ones
  */
 public record SyncPolicy(boolean enabled, boolean strict, int nodeCount, long maximumLagOnSyncnode,
-        Duration primaryStopTimeout) {
+        Duration primaryStopTimeout, boolean quorum) {
     /** Asynchronous replication. */
     public static final SyncPolicy OFF = new SyncPolicy(false, false, 1, -1);
 
@@ -26,11 +28,20 @@ public record SyncPolicy(boolean enabled, boolean strict, int nodeCount, long ma
         if (primaryStopTimeout.isNegative()) {
             throw new IllegalArgumentException("primaryStopTimeout must not be negative, was " + primaryStopTimeout);
         }
+        if (quorum && !enabled) {
+            throw new IllegalArgumentException("quorum commit is a synchronous mode: enabled must be true");
+        }
+    }
+
+    /** Priority-based ({@code synchronous_mode: on}). */
+    public SyncPolicy(boolean enabled, boolean strict, int nodeCount, long maximumLagOnSyncnode,
+            Duration primaryStopTimeout) {
+        this(enabled, strict, nodeCount, maximumLagOnSyncnode, primaryStopTimeout, false);
     }
 
     /** Without {@code primary_stop_timeout}. */
     public SyncPolicy(boolean enabled, boolean strict, int nodeCount, long maximumLagOnSyncnode) {
-        this(enabled, strict, nodeCount, maximumLagOnSyncnode, Duration.ZERO);
+        this(enabled, strict, nodeCount, maximumLagOnSyncnode, Duration.ZERO, false);
     }
 
     /**

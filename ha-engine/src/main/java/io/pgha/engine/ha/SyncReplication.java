@@ -26,8 +26,13 @@ import org.slf4j.LoggerFactory;
  *   <li>a standby leaves the key first, and {@code synchronous_standby_names} afterwards.</li>
  * </ul>
  * In strict mode the primary never runs with an empty {@code synchronous_standby_names}: with no candidate it waits
- * for any standby ({@code *}), so no commit is acknowledged that only the primary holds. Quorum commit is not
- * implemented.
+ * for any standby ({@code *}), so no commit is acknowledged that only the primary holds.
+ *
+ * <p>Quorum commit ({@code synchronous_mode: quorum}, as Patroni 4 has it): every eligible streaming standby votes,
+ * each commit waits for {@code synchronous_node_count} of them ({@code ANY n (...)}), and the key lists the voters
+ * with {@code quorum = voters - n} (see {@link QuorumPromise}). The same order holds: before
+ * {@code synchronous_standby_names} changes, the key is weakened until it is true of the commits before the change
+ * and of those after it; it is tightened only once enough voters flushed past the change.
  */
 final class SyncReplication {
     private static final Logger LOG = LoggerFactory.getLogger(SyncReplication.class);
@@ -101,6 +106,16 @@ final class SyncReplication {
             return Optional.of("Enabled synchronous replication");
         }
         SyncState sync = current.get();
+        if (policy.quorum()) {
+            return maintainQuorum(cluster, primaryLsn, policy, sync);
+        }
+        if (sync.quorum().orElse(0) > 0) {
+            // a quorum key does not say that each voter holds everything: start over from the leader alone
+            if (!dcs.writeSync(state(List.of()), Precondition.version(sync.version()))) {
+                return Optional.of("Synchronous replication key updated by someone else");
+            }
+            return Optional.of("Updating /sync key from quorum " + sync.syncStandbys() + " to the leader alone");
+        }
         if (applied.isEmpty()) {
             // an agent restarted under a running primary: take the parameter over from what the key says
             List<String> published = sync.syncStandbys();
@@ -146,6 +161,77 @@ final class SyncReplication {
             return Optional.of("Synchronous replication key updated by someone else");
         }
         return Optional.of("Synchronous standby status assigned to " + String.join(",", next));
+    }
+
+    /** One leader cycle in quorum-commit mode; {@code sync} is this leader's key. */
+    private Optional<String> maintainQuorum(ClusterState cluster, long primaryLsn, SyncPolicy policy, SyncState sync) {
+        QuorumPromise key = QuorumPromise.of(sync);
+        if (applied.isEmpty()) {
+            apply(renderQuorum(key, policy.strict()));
+            return Optional.of("took over synchronous_standby_names: " + applied.get());
+        }
+        Map<String, StandbyLink> links = streamingMembers(cluster);
+        List<String> active = links.values().stream()
+                .filter(l -> policy.maximumLagOnSyncnode() < 0
+                        || primaryLsn - l.flushLsn() <= policy.maximumLagOnSyncnode())
+                .map(StandbyLink::name).sorted().toList();
+        QuorumPromise target = new QuorumPromise(new TreeSet<>(active), Math.min(policy.nodeCount(), active.size()));
+        String wanted = renderQuorum(target, policy.strict());
+        if (!applied.get().equals(wanted)) {
+            if (!key.isImpliedBy(target)) {
+                QuorumPromise weaker = key.weakestWith(target);
+                if (!dcs.writeSync(quorumState(weaker), Precondition.version(sync.version()))) {
+                    return Optional.of("Synchronous replication key updated by someone else");
+                }
+                return Optional.of("Updating /sync key temporarily from " + describe(key) + " to " + describe(weaker));
+            }
+            apply(wanted);
+            return Optional.of("synchronous_standby_names set to '" + wanted + "'");
+        }
+        if (confirmFromLsn < 0) {
+            confirmFromLsn = primaryLsn;
+            return Optional.empty();
+        }
+        if (key.equals(target) && sync.quorum().isPresent()) {
+            return Optional.empty();
+        }
+        // the target holds for every commit since the change; for those before, the old key must imply it, or enough
+        // voters must have flushed past the change
+        long flushedPast = active.stream().map(links::get)
+                .filter(l -> (l.syncState().equals("quorum") || l.syncState().equals("sync"))
+                        && l.flushLsn() >= confirmFromLsn)
+                .count();
+        if (!target.isImpliedBy(key) && flushedPast < target.required()) {
+            return Optional.empty();
+        }
+        if (!dcs.writeSync(quorumState(target), Precondition.version(sync.version()))) {
+            return Optional.of("Synchronous replication key updated by someone else");
+        }
+        return Optional.of("Quorum commit: " + describe(target));
+    }
+
+    private SyncState quorumState(QuorumPromise p) {
+        return new SyncState(0, Optional.of(me), List.copyOf(p.voters()), Optional.of(p.quorum()));
+    }
+
+    private static String describe(QuorumPromise p) {
+        return p.required() == 0 ? "the leader alone"
+                : p.required() + " of " + String.join(",", p.voters()) + " (quorum " + p.quorum() + ")";
+    }
+
+    /**
+     * {@code synchronous_standby_names} for a quorum: {@code ANY n (...)} over the voters; with none, {@code *} in
+     * strict mode (wait for any standby) and empty otherwise.
+     */
+    static String renderQuorum(QuorumPromise p, boolean strict) {
+        if (p.required() == 0) {
+            return strict ? "*" : "";
+        }
+        List<String> quoted = new ArrayList<>();
+        for (String n : p.voters()) {
+            quoted.add('"' + n.replace("\"", "\"\"") + '"');
+        }
+        return "ANY " + p.required() + " (" + String.join(",", quoted) + ")";
     }
 
     /** This member stopped being the primary: what it set no longer speaks for the cluster. */

@@ -47,7 +47,6 @@ class NotActedOnTest {
     @DisplayName("settings whose absence would lose data or start a second primary refuse the configuration")
     void unsafeSettingsAreErrors() {
         for (String yaml : List.of(
-                "bootstrap: {dcs: {synchronous_mode: quorum}}\n",
                 "bootstrap: {dcs: {slots: {cdc: {type: logical, database: postgres, plugin: pgoutput}}}}\n",
                 "watchdog: {mode: required}\n")) {
             InvalidConfigException e = refused(yaml);
@@ -107,10 +106,12 @@ class NotActedOnTest {
     @Test
     @DisplayName("the DCS config key is checked with the same list at runtime")
     void runtimeCheck() {
-        List<ConfigProblem> problems = NotActedOn.check("config",
-                DynamicConfig.from(Map.of("synchronous_mode", "quorum"), new ArrayList<>()));
+        List<ConfigProblem> problems = NotActedOn.check("config", DynamicConfig.from(Map.of("slots", Map.of("cdc",
+                Map.of("type", "logical", "database", "postgres", "plugin", "pgoutput"))), new ArrayList<>()));
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).isError());
-        assertTrue(problems.get(0).toString().startsWith("config.synchronous_mode"), problems.toString());
+        assertTrue(problems.get(0).toString().startsWith("config.slots"), problems.toString());
+        assertEquals(List.of(), NotActedOn.check("config",
+                DynamicConfig.from(Map.of("synchronous_mode", "quorum"), new ArrayList<>())), "quorum commit is acted on");
     }
 }

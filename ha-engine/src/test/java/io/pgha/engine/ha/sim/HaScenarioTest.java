@@ -133,6 +133,34 @@ class HaScenarioTest {
     }
 
     @Test
+    @DisplayName("quorum commit: a voter takes over only with the votes of enough other voters not ahead of it")
+    void quorumCommitNeedsVotes() {
+        threeMembers(Map.of());
+        world.syncPolicy(new io.pgha.engine.ha.SyncPolicy(true, false, 1, -1, Duration.ZERO, true));
+        assertTrue(world.runUntil(() -> world.cluster().sync().filter(s -> s.syncStandbys().size() == 2
+                && s.quorum().equals(Optional.of(1))).isPresent(), Duration.ofMinutes(1)),
+                "n2 and n3 vote, one of them per commit\n" + world.describe());
+        assertEquals(Optional.of("ANY 1 (\"n2\",\"n3\")"), world.member("n1").pg.syncNames);
+
+        // the leader's host dies and so does n3: n2 alone cannot know it holds what only n3 acknowledged
+        SimMember n2 = world.member("n2");
+        SimMember n3 = world.member("n3");
+        world.killAgent(world.member("n1"));
+        world.member("n1").pg.crash();
+        world.killAgent(n3);
+        n3.pg.crash();
+        world.runFor(Duration.ofMinutes(1));
+        assertTrue(world.cluster().isUnlocked(), "nobody promoted\n" + world.describe());
+        assertTrue(n2.lastDecision.contains("quorum votes"), n2.lastDecision);
+        assertEquals(PgRole.REPLICA, n2.pg.role);
+
+        // n3 comes back: with its vote one of the two takes over
+        world.startAgent(n3);
+        assertTrue(world.runUntil(() -> world.leader().filter(l -> !l.equals("n1")).isPresent()
+                && world.member(world.leader().get()).pg.writable(), Duration.ofMinutes(2)), world.describe());
+    }
+
+    @Test
     @DisplayName("primary_stop_timeout bounds the primary's clean stop in synchronous mode, and only there")
     void primaryStopTimeoutBoundsTheStopInSyncMode() {
         threeMembers(Map.of());
