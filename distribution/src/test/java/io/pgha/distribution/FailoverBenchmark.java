@@ -33,7 +33,13 @@ class FailoverBenchmark {
         try (EtcdFixture etcd = EtcdFixture.launch();
                 TestCluster cluster = TestCluster.create(etcd, "bench", 3, TTL, LOOP_WAIT, RETRY_TIMEOUT)) {
             cluster.startAll();
-            cluster.awaitHealthy(Waits.seconds(150));
+            try {
+                cluster.awaitHealthy(Waits.seconds(150));
+            } catch (AssertionError e) {
+                cluster.keepFiles();
+                System.out.println(cluster.diagnostics());
+                throw e;
+            }
             List<Double> failovers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 ClusterMember leader = cluster.awaitHealthy(Waits.seconds(120));
