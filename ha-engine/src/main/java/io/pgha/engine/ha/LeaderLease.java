@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL (each within its bound), a healthy primary is never fenced, provided {@code ttl >= 2 * retry_timeout +
  * margin}.
  *
- * <p>When the lease is too short for that guarantee (a ZooKeeper server granting a session far below ttl), budgeting
- * every call at retry_timeout would leave no room for any; calls are then budgeted at twice what the last refresh
- * took (at least 200 ms), which holds while the DCS answers as fast as it just did.
+ * <p>When the lease is too short for that guarantee, budgeting every call at retry_timeout would leave no room for a
+ * cycle's work: a ZooKeeper server granting a session far below ttl, or a short ttl (10 s with retry_timeout 3 leaves
+ * 4 s after a refresh, less than a read at retry_timeout plus a PostgreSQL observation). Calls are then budgeted at
+ * twice what the last refresh took (at least 200 ms), which holds while the DCS answers as fast as it just did; a DCS
+ * that slows down suddenly makes the leader skip a cycle's work, and the guard still fences in time.
  */
 final class LeaderLease {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLease.class);
@@ -108,13 +110,13 @@ final class LeaderLease {
     }
 
     /**
-     * What one DCS call is budgeted at: retry_timeout when the lease leaves room for two of them between renewals,
-     * else twice the last refresh's latency (see the class doc).
+     * What one DCS call is budgeted at: retry_timeout when the lease leaves room between renewals for the refresh, a
+     * read and a PostgreSQL observation at their bounds, else twice the last refresh's latency (see the class doc).
      */
     Duration callCost() {
         Duration retry = policy.timings().retryTimeout();
         long fenceAt = guard.fenceAt();
-        if (fenceAt == 0 || fenceAt - lastSent >= retry.toNanos() * 2) {
+        if (fenceAt == 0 || fenceAt - lastSent >= retry.toNanos() * 2 + Ha.OBSERVE_BOUND.toNanos()) {
             return retry;
         }
         Duration observed = Duration.ofNanos(Math.max(2 * lastLatency, Duration.ofMillis(200).toNanos()));

@@ -85,6 +85,14 @@ public record TimingReport(DcsTimings timings, String dcs, Duration fenceWorstCa
                     + "lock and get it fenced; raise ttl to at least %d or lower retry_timeout",
                     ttl.toSeconds(), secs(needed), safeTtl(timings, fenceWorstCase)));
         }
+        Duration cycle = needed.plus(Ha.OBSERVE_BOUND);
+        if (needed.compareTo(ttl) <= 0 && cycle.compareTo(ttl) > 0) {
+            warnings.add(String.format(Locale.ROOT, "tight: after a lock refresh, a read at retry_timeout and a "
+                    + "PostgreSQL observation (%s s) do not fit before the next refresh is due; the leader budgets its "
+                    + "DCS calls at twice the last refresh's latency instead, so a DCS that slows down suddenly makes "
+                    + "it skip a cycle's work (ttl %s s or more avoids that)", secs(cycle.minus(margin)
+                    .minus(timings.retryTimeout())), secs(cycle)));
+        }
         if (timings.loopWait().compareTo(ttl.minus(margin)) >= 0) {
             warnings.add(String.format(Locale.ROOT, "UNSAFE: loop_wait %d s leaves no room to refresh the lock before "
                     + "the guard fences at ttl - margin = %s s", timings.loopWait().toSeconds(),

@@ -58,6 +58,17 @@ class TimingReportTest {
     }
 
     @Test
+    @DisplayName("ttl 10 / retry_timeout 3 is safe but tight: a cycle's read and observation are budgeted at latency")
+    void tight() {
+        TimingReport r = TimingReport.of(t(10, 2, 3), "etcd3", FENCE);
+        assertTrue(!r.unsafe(), r.text());
+        assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("tight:") && w.contains("ttl 11 s or more")),
+                r.warnings().toString());
+        assertTrue(TimingReport.of(t(12, 2, 3), "etcd3", FENCE).warnings().stream()
+                .noneMatch(w -> w.startsWith("tight:")));
+    }
+
+    @Test
     @DisplayName("a ttl far above what safety needs is called slow")
     void slow() {
         TimingReport r = TimingReport.of(t(120, 10, 10), "etcd3", FENCE);

@@ -133,6 +133,24 @@ class HaScenarioTest {
     }
 
     @Test
+    @DisplayName("at ttl 10 / loop_wait 2 / retry_timeout 3 the leader still does a whole cycle's work, and fails over")
+    void shortTtlWorks() {
+        world = new SimWorld(3, SimWorld.Config.defaults().withTimings(new io.pgha.spi.dcs.DcsTimings(
+                Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(3))));
+        world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        world.addMember("n2", Map.of());
+        world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)),
+                "replicas join a leader that reads the cluster every cycle\n" + world.describe());
+        assertFalse(world.member("n1").lastDecision.contains("answers slowly"), world.member("n1").lastDecision);
+        world.killAgent(world.member("n1"));
+        world.member("n1").pg.crash();
+        assertTrue(world.runUntil(() -> world.leader().filter(l -> !l.equals("n1")).isPresent()
+                && world.member(world.leader().get()).pg.writable(), Duration.ofSeconds(30)), world.describe());
+    }
+
+    @Test
     @DisplayName("quorum commit: a voter takes over only with the votes of enough other voters not ahead of it")
     void quorumCommitNeedsVotes() {
         threeMembers(Map.of());
