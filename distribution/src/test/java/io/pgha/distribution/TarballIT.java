@@ -81,6 +81,13 @@ class TarballIT {
             assertTrue(Files.isRegularFile(home.resolve(f)), f + " is in the tarball");
         }
         assertTrue(Files.readString(home.resolve("conf/pgha.service")).contains("ExecReload=/bin/kill -HUP $MAINPID"));
+        // the annotated examples are what operators copy: each one must pass validation as shipped
+        for (String f : List.of("conf/pgha-etcd3.yml", "conf/pgha-zookeeper.yml", "conf/pgha-consul.yml",
+                "conf/pgha-kubernetes.yml")) {
+            String verdict = run(List.of(home.resolve("bin/pgha").toString(), "validate", home.resolve(f).toString()),
+                    Duration.ofSeconds(60));
+            assertTrue(verdict.contains("is valid"), f + ": " + verdict);
+        }
 
         // every plugin directory's own jar, and its version, appear in `pgha plugins`
         Map<String, String> bundled = new TreeMap<>();
