@@ -140,6 +140,59 @@ abstract class SlotScenarios {
         report("%s cascades from %s through the slot %s keeps for it", cascading, upstream, upstream);
     }
 
+    @Test
+    @Order(3)
+    void logicalSlotIsCopiedToTheStandbysAndGoesOnAfterASwitchover() throws Exception {
+        ClusterMember leader = cluster.awaitHealthy(Waits.seconds(60));
+        Map<String, Object> change = Map.of(
+                "slots", Map.of("cdc", Map.of("type", "logical", "database", "postgres", "plugin", "test_decoding")),
+                "postgresql", Map.of("parameters", Map.of("wal_level", "logical", "hot_standby_feedback", "on")));
+        var answer = leader.send("PATCH", "/config", change, Duration.ofSeconds(10));
+        assertEquals(200, answer.status(), answer.body());
+        // wal_level needs a restart: each member in turn, the leader keeping its lock through its own
+        for (ClusterMember m : cluster.members()) {
+            Waits.awaitTrue(m + " has wal_level pending a restart", Waits.seconds(60),
+                    () -> m.patroni().map(p -> p.get("pending_restart") != null).orElse(false),
+                    () -> String.valueOf(m.patroni()));
+            answer = m.post("/restart", Map.of(), Waits.seconds(120));
+            assertEquals(200, answer.status(), m + ": " + answer.body());
+            Waits.awaitTrue(m + " runs with wal_level logical", Waits.seconds(90),
+                    () -> m.queryValue("SHOW wal_level").filter("logical"::equals).isPresent(), () -> m.agentLogTail(5));
+        }
+        cluster.awaitHealthy(Waits.seconds(120));
+        Waits.awaitTrue(leader + " created the logical slot", Waits.seconds(60),
+                () -> leader.queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cdc'")
+                        .filter("1"::equals).isPresent(), () -> leader.agentLogTail(5));
+
+        // a consumer reads everything up to a marker row
+        leader.execute("INSERT INTO slot_rows VALUES (6666)");
+        leader.queryValue("SELECT count(*) FROM pg_logical_slot_get_changes('cdc', NULL, NULL)");
+        String consumed = leader.queryValue("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                + " WHERE slot_name = 'cdc'").orElseThrow();
+        for (ClusterMember r : cluster.others(leader)) {
+            Waits.awaitTrue(r + " has a copy at " + consumed, Waits.seconds(120),
+                    () -> r.queryValue("SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
+                            + " WHERE slot_name = 'cdc'", consumed).filter("t"::equals).isPresent(),
+                    () -> r.queryValue("SELECT string_agg(slot_name || ':' || coalesce(confirmed_flush_lsn::text, '-'),"
+                            + " ',') FROM pg_replication_slots").orElse("?") + "; " + r.agentLogTail(5));
+        }
+        leader.execute("INSERT INTO slot_rows VALUES (7777)");
+        ClusterMember candidate = cluster.others(leader).get(0);
+        Waits.awaitTrue(candidate + " has the row written after the consumer's position", Waits.seconds(60),
+                () -> candidate.queryValue("SELECT count(*) FROM slot_rows WHERE id = 7777").filter("1"::equals)
+                        .isPresent(), () -> candidate.postgresLogTail(5));
+        answer = leader.post("/switchover", Map.of("leader", leader.name(), "candidate", candidate.name()),
+                Waits.seconds(90));
+        assertEquals(200, answer.status(), answer.body());
+        ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(60));
+        String changes = newLeader.queryValue("SELECT string_agg(data, E'\\n') FROM pg_logical_slot_get_changes("
+                + "'cdc', NULL, NULL)").orElse("");
+        assertTrue(changes.contains("7777"), "the consumer goes on from where it was on " + newLeader + ":\n" + changes);
+        assertTrue(!changes.contains("6666"), "and is not handed again what it confirmed:\n" + changes);
+        report("logical slot cdc copied to the standbys and advanced to %s; after the switchover to %s it decodes "
+                + "from there", consumed, newLeader);
+    }
+
     private static Optional<String> slotPosition(ClusterMember m) {
         return m.queryValue("SELECT coalesce(restart_lsn::text, 'none') FROM pg_replication_slots WHERE slot_name = ?",
                 SLOT);

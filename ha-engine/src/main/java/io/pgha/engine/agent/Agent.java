@@ -232,14 +232,17 @@ public final class Agent implements AutoCloseable {
     /** Permanent physical slots, ignore_slots patterns as they apply to physical slots, member_slots_ttl. */
     static io.pgha.engine.ha.SlotPolicy slotPolicy(DynamicConfig dyn) {
         java.util.Set<String> permanent = new java.util.TreeSet<>();
+        Map<String, io.pgha.engine.ha.SlotPolicy.Logical> logical = new java.util.TreeMap<>();
         dyn.slots().forEach((name, slot) -> {
             if (!slot.logical()) {
                 permanent.add(name);
+            } else if (slot.database().isPresent() && slot.plugin().isPresent()) {
+                logical.put(name, new io.pgha.engine.ha.SlotPolicy.Logical(slot.database().get(), slot.plugin().get()));
             }
         });
         List<DynamicConfig.IgnoreSlot> ignore = List.copyOf(dyn.ignoreSlots());
         java.util.function.Predicate<String> ignored = name -> ignore.stream().anyMatch(p -> p.matchesPhysical(name));
-        return new io.pgha.engine.ha.SlotPolicy(permanent, ignored, dyn.memberSlotsTtl());
+        return new io.pgha.engine.ha.SlotPolicy(permanent, ignored, dyn.memberSlotsTtl(), logical);
     }
 
     /** The remote primary a standby cluster follows, from {@code standby_cluster}. */

@@ -581,6 +581,74 @@ final class PostgresDatabase implements Database, AutoCloseable {
     }
 
     @Override
+    public void syncLogicalSlots(Map<String, io.pgha.engine.ha.SlotPolicy.Logical> wanted) {
+        Map<String, io.pgha.engine.postgres.PostgresSql.LogicalSlot> existing = wrap("list logical slots",
+                () -> pg.sql().logicalSlots());
+        for (Map.Entry<String, io.pgha.engine.ha.SlotPolicy.Logical> w : wanted.entrySet()) {
+            io.pgha.engine.postgres.PostgresSql.LogicalSlot have = existing.get(w.getKey());
+            if (have != null) {
+                if (!have.database().equals(w.getValue().database()) || !have.plugin().equals(w.getValue().plugin())) {
+                    LOG.warn("logical slot {} exists for database {} with plugin {}, not {} / {} as configured; left as it"
+                            + " is", w.getKey(), have.database(), have.plugin(), w.getValue().database(),
+                            w.getValue().plugin());
+                }
+                continue;
+            }
+            try (io.pgha.engine.postgres.PostgresSql db = pg.connectLocal(w.getValue().database())) {
+                if (wrap("create logical slot " + w.getKey(), () -> db.createLogicalSlot(w.getKey(), w.getValue().plugin()))) {
+                    LOG.info("created permanent logical slot {} in database {} with plugin {}", w.getKey(),
+                            w.getValue().database(), w.getValue().plugin());
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Long> logicalSlotPositions() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        wrap("list logical slots", () -> pg.sql().logicalSlots()).forEach((name, slot) ->
+                out.put(name, slot.confirmedFlush().map(Lsn::value).orElse(0L)));
+        return out;
+    }
+
+    @Override
+    public void copyLogicalSlots(Upstream leader, Set<String> names) {
+        Map<String, byte[]> states = new java.util.TreeMap<>();
+        try (io.pgha.engine.postgres.PostgresSql source = pg.connect(leader.host(), leader.port(),
+                pg.settings().superuser())) {
+            for (String name : names) {
+                states.put(name, wrap("read slot " + name + " on " + leader.name(), () -> source.slotStateFile(name)));
+            }
+        }
+        LOG.info("copying logical slots {} from {}: restarting PostgreSQL, which loads slots only at start-up",
+                states.keySet(), leader.name());
+        Optional<Upstream> upstream = following;
+        beginRestart();
+        wrap("stop PostgreSQL to install logical slots", () -> pg.stop(io.pgha.engine.postgres.StopMode.FAST,
+                config.postgresql().pgCtlTimeout()));
+        states.forEach((name, state) -> wrap("install slot " + name, () -> {
+            pg.installSlotState(name, state);
+            return null;
+        }));
+        startAsReplica(upstream);
+    }
+
+    @Override
+    public void advanceLogicalSlots(Map<String, Long> targets) {
+        Map<String, io.pgha.engine.postgres.PostgresSql.LogicalSlot> existing = wrap("list logical slots",
+                () -> pg.sql().logicalSlots());
+        for (Map.Entry<String, Long> t : targets.entrySet()) {
+            io.pgha.engine.postgres.PostgresSql.LogicalSlot slot = existing.get(t.getKey());
+            if (slot == null || t.getValue() <= slot.confirmedFlush().map(Lsn::value).orElse(0L)) {
+                continue;
+            }
+            try (io.pgha.engine.postgres.PostgresSql db = pg.connectLocal(slot.database())) {
+                wrap("advance logical slot " + t.getKey(), () -> db.advanceSlot(t.getKey(), new Lsn(t.getValue())));
+            }
+        }
+    }
+
+    @Override
     public void advancePhysicalSlots(Map<String, Long> targets) {
         Map<String, Long> now = physicalSlotPositions();
         for (Map.Entry<String, Long> t : targets.entrySet()) {

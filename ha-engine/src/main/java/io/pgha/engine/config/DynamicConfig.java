@@ -302,11 +302,14 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         int syncCount = (int) Fields.atLeast(s, "synchronous_node_count", 1, 1, problems);
         Duration memberSlotsTtl = s.duration("member_slots_ttl", Duration.ofMinutes(30), problems);
 
+        Map<String, PermanentSlot> slots = slots(s, problems);
+        Postgresql postgresql = postgresql(s, problems);
+        requireLogicalDecoding(s, slots, postgresql, problems);
         return new DynamicConfig(ttl, loopWait, retryTimeout, lagOnFailover, lagOnSyncnode, maxTimelines,
                 startTimeout, stopTimeout, syncMode, s.bool("synchronous_mode_strict", false, problems), syncCount,
                 s.bool("failsafe_mode", false, problems), s.bool("check_timeline", false, problems),
-                s.bool("pause", false, problems), memberSlotsTtl, slots(s, problems), ignoreSlots(s, problems),
-                standbyCluster(s, problems), postgresql(s, problems), s.asMap());
+                s.bool("pause", false, problems), memberSlotsTtl, slots, ignoreSlots(s, problems),
+                standbyCluster(s, problems), postgresql, s.asMap());
     }
 
     private static int timing(ConfigSection s, String key, int fallback, int min, boolean strict,
@@ -386,6 +389,30 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
             out.put(name, new PermanentSlot(name, type, database, plugin, clusterType));
         }
         return out;
+    }
+
+    /**
+     * A permanent logical slot needs logical WAL on every member, and hot_standby_feedback on the standbys that keep
+     * its copy (else the primary may vacuum catalog rows the copy still needs, and it breaks after a failover). pgha
+     * does not change these behind the operator's back: the cluster-wide parameters must say so.
+     */
+    private static void requireLogicalDecoding(ConfigSection s, Map<String, PermanentSlot> slots, Postgresql pg,
+            List<ConfigProblem> problems) {
+        Optional<PermanentSlot> logical = slots.values().stream().filter(PermanentSlot::logical).findFirst();
+        if (logical.isEmpty()) {
+            return;
+        }
+        String where = "postgresql.parameters";
+        if (!"logical".equalsIgnoreCase(pg.parameters().getOrDefault("wal_level", ""))) {
+            problems.add(ConfigProblem.error(where + ".wal_level", "is '" + pg.parameters().getOrDefault("wal_level",
+                    "replica") + "': the permanent logical slot " + logical.get().name() + " needs wal_level: logical"));
+        }
+        String feedback = pg.parameters().getOrDefault("hot_standby_feedback", "off").toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("on", "true", "yes", "1").contains(feedback)) {
+            problems.add(ConfigProblem.error(where + ".hot_standby_feedback", "is '" + feedback + "': the standbys'"
+                    + " copies of the permanent logical slot " + logical.get().name() + " need hot_standby_feedback: on"
+                    + " (else the primary may remove catalog rows they still need)"));
+        }
     }
 
     private static List<IgnoreSlot> ignoreSlots(ConfigSection s, List<ConfigProblem> problems) {

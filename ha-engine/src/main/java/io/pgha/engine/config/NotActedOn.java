@@ -35,12 +35,10 @@ public final class NotActedOn {
             "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode", "permanent_slots",
             "permanent_replication_slots", "ignore_slots", "member_slots_ttl",
             "check_timeline", "max_timelines_history", "primary_stop_timeout", "master_stop_timeout",
-            "standby_cluster", "synchronous_mode");
+            "standby_cluster", "synchronous_mode", "slots");
 
     /** Keys of the dynamic configuration this version does not act on. */
     static final List<Entry> DYNAMIC = List.of(
-            new Entry("slots", d -> d.slots().values().stream().anyMatch(DynamicConfig.PermanentSlot::logical), true,
-                    "permanent logical slots are not created nor kept across failover (physical ones are)"),
             new Entry("primary_race_backoff", d -> d.raw().containsKey("primary_race_backoff"), false,
                     "the leader race does not back off"));
 

@@ -112,6 +112,21 @@ public interface Database extends SyncStandbyControl {
      */
     void advancePhysicalSlots(java.util.Map<String, Long> targets);
 
+    /** On the running primary: creates the permanent logical slots in {@code wanted} that are missing. */
+    void syncLogicalSlots(java.util.Map<String, SlotPolicy.Logical> wanted);
+
+    /** The logical slots that exist here, each with the position its consumer confirmed (0: none yet). */
+    java.util.Map<String, Long> logicalSlotPositions();
+
+    /**
+     * On a running standby: copies the logical slots {@code names} from the primary {@code leader} (their on-disk
+     * state, read over SQL), which takes a restart of PostgreSQL, since it loads slots only at start-up.
+     */
+    void copyLogicalSlots(Upstream leader, Set<String> names);
+
+    /** On a running standby: moves each named logical slot's confirmed position forward to its target. */
+    void advanceLogicalSlots(java.util.Map<String, Long> targets);
+
     /**
      * Makes a stopped data directory that diverged from {@code source} able to follow it: nothing when it has not
      * diverged, pg_rewind when it has and rewinding is allowed.

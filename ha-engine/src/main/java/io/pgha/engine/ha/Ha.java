@@ -1266,17 +1266,27 @@ public final class Ha {
         }
     }
 
-    /** Where the permanent slots are on this primary; nothing is read when there are none. */
+    /**
+     * Where the permanent slots are on this primary (physical: the oldest WAL kept; logical: what the consumer
+     * confirmed), creating missing logical ones first; nothing is read when there are none.
+     */
     private Map<String, Long> permanentSlotPositions(PgObservation pg) {
-        if (policy.slots().permanent().isEmpty() || !pg.isRunningPrimary() || !lease.fits(OBSERVE_BOUND)) {
+        if (!pg.isRunningPrimary() || !lease.fits(OBSERVE_BOUND)) {
             return Map.of();
         }
+        Map<String, Long> out = new LinkedHashMap<>();
         try {
-            return database.physicalSlotPositions();
+            if (!policy.slots().permanent().isEmpty()) {
+                out.putAll(database.physicalSlotPositions());
+            }
+            if (!policy.slots().logical().isEmpty()) {
+                database.syncLogicalSlots(policy.slots().logical());
+                out.putAll(database.logicalSlotPositions());
+            }
         } catch (DatabaseException e) {
-            LOG.warn("could not read the positions of the permanent slots: {}", e.getMessage());
-            return Map.of();
+            LOG.warn("could not maintain the permanent slots: {}", e.getMessage());
         }
+        return out;
     }
 
     /**
@@ -1289,6 +1299,16 @@ public final class Ha {
             database.syncReplicationSlots(plan.wanted(), plan.droppable());
             if (!plan.advance().isEmpty()) {
                 database.advancePhysicalSlots(plan.advance());
+            }
+            if (!policy.slots().logical().isEmpty() && policy.remotePrimary().isEmpty()) {
+                Set<String> copy = ReplicaSlots.logicalToCopy(cluster, policy.slots(),
+                        database.logicalSlotPositions().keySet());
+                Optional<Upstream> leader = cluster.leaderMember().flatMap(m -> upstreamOf(m, cluster));
+                if (!copy.isEmpty() && leader.isPresent()) {
+                    database.copyLogicalSlots(leader.get(), copy);
+                    return;
+                }
+                database.advanceLogicalSlots(ReplicaSlots.logicalTargets(cluster, policy.slots()));
             }
         } catch (DatabaseException e) {
             LOG.warn("could not maintain the replication slots of this standby: {}", e.getMessage());

@@ -15,7 +15,9 @@ import java.util.TreeSet;
  * <li>every permanent physical slot, moved forward to where the leader's copy is ({@code /status.slots}), so that
  * after a failover the new primary still keeps the WAL the slot's consumer has not received;</li>
  * <li>no slot of another member: a former leader that rejoined as a standby would otherwise keep the WAL its old
- * followers' slots held for ever.</li>
+ * followers' slots held for ever;</li>
+ * <li>a copy of every permanent logical slot the leader has: copied once from the leader's on-disk state (PostgreSQL
+ * 15 cannot create a logical slot on a standby), then moved forward to the leader's confirmed position.</li>
  * </ul>
  * Slots that never belonged to a member, and those matching {@code ignore_slots}, are left alone.
  */
@@ -70,13 +72,38 @@ final class ReplicaSlots {
         return new Plan(wanted, droppable, advance);
     }
 
+    /** The permanent logical slots this standby lacks and the leader already has (it published their position). */
+    static Set<String> logicalToCopy(ClusterState cluster, SlotPolicy slots, Set<String> present) {
+        Set<String> out = new TreeSet<>();
+        for (String name : slots.logical().keySet()) {
+            if (!present.contains(name) && cluster.status().slots().containsKey(name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** The leader's confirmed positions of the permanent logical slots, as targets for this standby's copies. */
+    static Map<String, Long> logicalTargets(ClusterState cluster, SlotPolicy slots) {
+        Map<String, Long> out = new TreeMap<>();
+        for (String name : slots.logical().keySet()) {
+            Long at = cluster.status().slots().get(name);
+            if (at != null && at > 0) {
+                out.put(name, at);
+            }
+        }
+        return out;
+    }
+
     /**
      * What the leader publishes as {@code /status.slots}: where each permanent physical slot it keeps is, and its own
      * member slot name at its WAL position (Patroni's replicas advance their copy of the leader's slot from it).
      */
     static Map<String, Long> published(String me, SlotPolicy slots, Map<String, Long> positions, long walPosition) {
         Map<String, Long> out = new TreeMap<>();
-        for (String name : slots.permanent()) {
+        Set<String> names = new TreeSet<>(slots.permanent());
+        names.addAll(slots.logical().keySet());
+        for (String name : names) {
             Long at = positions.get(name);
             if (at != null && at > 0) {
                 out.put(name, at);

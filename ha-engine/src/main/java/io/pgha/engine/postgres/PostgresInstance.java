@@ -87,8 +87,49 @@ public final class PostgresInstance implements AutoCloseable {
 
     /** SQL against another server (a rewind source, the leader); the caller closes it. */
     public PostgresSql connect(String host, int port, Credentials credentials) {
-        return new PostgresSql(new SqlConnector(host, port, settings.database(), credentials,
+        return connect(host, port, credentials, settings.database());
+    }
+
+    /** SQL against {@code database} of another server; the caller closes it. */
+    public PostgresSql connect(String host, int port, Credentials credentials, String database) {
+        return new PostgresSql(new SqlConnector(host, port, database, credentials,
                 settings.connectTimeout(), settings.queryTimeout()));
+    }
+
+    /**
+     * Places a replication slot's on-disk state ({@code pg_replslot/<name>/state}, as read from the primary) in the
+     * stopped data directory, owned by the database user; PostgreSQL loads it at the next start.
+     */
+    public void installSlotState(String name, byte[] state) {
+        if (!ReplicationSlot.isValidName(name)) {
+            throw new IllegalArgumentException("not a valid slot name: " + name);
+        }
+        if (isRunning()) {
+            throw new PostgresException(PostgresException.UNAVAILABLE, "PostgreSQL must be stopped to install slot " + name);
+        }
+        Path dir = dataDirectory().path().resolve("pg_replslot").resolve(name);
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Path tmp = dir.resolve("state.tmp");
+            java.nio.file.Files.write(tmp, state);
+            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            java.nio.file.Files.move(tmp, dir.resolve("state"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            user.own(dir);
+            user.own(dir.resolve("state"));
+        } catch (java.io.IOException e) {
+            throw new PostgresException(PostgresException.UNAVAILABLE, "cannot install slot " + name + " in " + dir
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /** SQL against {@code database} of this server as the superuser (logical slots live in one); the caller closes it. */
+    public PostgresSql connectLocal(String database) {
+        return connect(settings.localHost(), settings.port(), settings.superuser(), database);
     }
 
     // ---------------------------------------------------------------- observing

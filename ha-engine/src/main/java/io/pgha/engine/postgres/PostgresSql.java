@@ -319,6 +319,62 @@ public final class PostgresSql implements AutoCloseable {
         });
     }
 
+    /** One logical slot: where it lives and how far its consumer confirmed. */
+    public record LogicalSlot(String name, String database, String plugin, Optional<Lsn> confirmedFlush) {
+    }
+
+    /** The logical slots of this server, by name. */
+    public Map<String, LogicalSlot> logicalSlots() {
+        return withConnection("listing logical replication slots", c -> {
+            Map<String, LogicalSlot> out = new java.util.TreeMap<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT slot_name, database, plugin, confirmed_flush_lsn::text
+                      FROM pg_catalog.pg_replication_slots WHERE slot_type = 'logical'""")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new LogicalSlot(rs.getString(1), rs.getString(2), rs.getString(3),
+                            lsn(rs.getString(4))));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Creates the logical slot {@code name} with {@code plugin} in the database this connection is to, unless a slot of
+     * that name exists.
+     *
+     * @return whether it was created
+     */
+    public boolean createLogicalSlot(String name, String plugin) {
+        requireSlotName(name);
+        return withConnection("creating logical replication slot " + name, c -> {
+            try (PreparedStatement st = c.prepareStatement("""
+                    SELECT pg_catalog.pg_create_logical_replication_slot(?, ?)
+                     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?)""")) {
+                st.setString(1, name);
+                st.setString(2, plugin);
+                st.setString(3, name);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** The on-disk state of the slot {@code name} ({@code pg_replslot/<name>/state}), as a standby's copy needs it. */
+    public byte[] slotStateFile(String name) {
+        requireSlotName(name);
+        return withConnection("reading the state of replication slot " + name, c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT pg_catalog.pg_read_binary_file(?)")) {
+                st.setString(1, "pg_replslot/" + name + "/state");
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return rs.getBytes(1);
+                }
+            }
+        });
+    }
+
     public boolean createPhysicalSlot(String name) {
         requireSlotName(name);
         return withConnection("creating replication slot " + name, c -> {

@@ -205,6 +205,19 @@ class DynamicConfigTest {
     }
 
     @Test
+    @DisplayName("a permanent logical slot needs wal_level logical and hot_standby_feedback on in the parameters")
+    void logicalSlotNeedsLogicalWal() {
+        List<ConfigProblem> problems = new ArrayList<>();
+        runtime("slots:\n  cdc: {type: logical, database: postgres, plugin: pgoutput}\n", problems);
+        assertMentions(errorAt(problems, "postgresql.parameters.wal_level"), "cdc needs wal_level: logical");
+        assertMentions(errorAt(problems, "postgresql.parameters.hot_standby_feedback"), "hot_standby_feedback: on");
+        List<ConfigProblem> fine = new ArrayList<>();
+        runtime("slots:\n  cdc: {type: logical, database: postgres, plugin: pgoutput}\npostgresql:\n  parameters:\n"
+                + "    wal_level: logical\n    hot_standby_feedback: 'on'\n", fine);
+        assertTrue(fine.stream().noneMatch(ConfigProblem::isError), fine.toString());
+    }
+
+    @Test
     @DisplayName("the local use_pg_rewind wins over the dynamic one")
     void usePgRewind() {
         DynamicConfig d = runtime("postgresql:\n  use_pg_rewind: true\n", new ArrayList<>());

@@ -318,6 +318,37 @@ final class SimPostgres implements Database {
         return Map.copyOf(slotPositions);
     }
 
+    /** Logical slots by name, with their confirmed positions (the simulation's consumers are the tests). */
+    final Map<String, Long> logicalSlots = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void syncLogicalSlots(Map<String, io.pgha.engine.ha.SlotPolicy.Logical> wanted) {
+        wanted.keySet().forEach(name -> logicalSlots.putIfAbsent(name, wal));
+    }
+
+    @Override
+    public Map<String, Long> logicalSlotPositions() {
+        return Map.copyOf(logicalSlots);
+    }
+
+    @Override
+    public void copyLogicalSlots(Upstream leader, Set<String> names) {
+        actions.add("copyLogicalSlots " + new java.util.TreeSet<>(names));
+        SimPostgres source = world.member(leader.name()).pg;
+        names.forEach(n -> {
+            Long at = source.logicalSlots.get(n);
+            if (at != null) {
+                logicalSlots.put(n, Math.min(at, wal));
+            }
+        });
+    }
+
+    @Override
+    public void advanceLogicalSlots(Map<String, Long> targets) {
+        targets.forEach((name, target) -> logicalSlots.computeIfPresent(name,
+                (n, at) -> Math.max(at, Math.min(target, wal))));
+    }
+
     @Override
     public void advancePhysicalSlots(Map<String, Long> targets) {
         targets.forEach((name, target) -> slotPositions.computeIfPresent(name,

@@ -115,4 +115,34 @@ class SlotsSimTest {
         assertFalse(n1.pg.slots.contains(n3Slot), "the leader keeps none for n3: " + n1.pg.slots);
         assertTrue(n1.pg.slots.contains(SlotNames.forMember("n2")), n1.pg.slots.toString());
     }
+
+    @Test
+    @DisplayName("a permanent logical slot is copied to the standbys, follows the consumer there, and survives a failover")
+    void logicalSlotCopiedAndAdvanced() {
+        world = new SimWorld(15, SimWorld.Config.defaults());
+        world.slotPolicy(new SlotPolicy(Set.of(), name -> false, Duration.ofMinutes(30),
+                Map.of("cdc", new SlotPolicy.Logical("postgres", "pgoutput"))));
+        SimMember n1 = world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1") && n1.pg.logicalSlots.containsKey("cdc"),
+                Duration.ofMinutes(1)), "the leader created it: " + n1.pg.logicalSlots + "\n" + world.describe());
+        SimMember n2 = world.addMember("n2", Map.of());
+        SimMember n3 = world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1") && n2.pg.logicalSlots.containsKey("cdc")
+                && n3.pg.logicalSlots.containsKey("cdc"), Duration.ofMinutes(2)),
+                "copied: n2 " + n2.pg.logicalSlots + ", n3 " + n3.pg.logicalSlots + "\n" + world.describe());
+        assertTrue(n2.pg.actions.contains("copyLogicalSlots [cdc]"), n2.pg.actions.toString());
+        world.runFor(Duration.ofSeconds(30));
+        long consumed = n1.pg.wal;
+        n1.pg.logicalSlots.put("cdc", consumed);
+        assertTrue(world.runUntil(() -> n2.pg.logicalSlots.get("cdc") == consumed
+                && n3.pg.logicalSlots.get("cdc") == consumed, Duration.ofMinutes(1)),
+                "advanced to " + consumed + ": n2 " + n2.pg.logicalSlots + ", n3 " + n3.pg.logicalSlots);
+        world.killAgent(n1);
+        n1.pg.crash();
+        assertTrue(world.runUntil(() -> world.leader().filter(l -> !l.equals("n1")).isPresent()
+                && world.member(world.leader().get()).pg.writable(), Duration.ofMinutes(2)), world.describe());
+        SimMember leader = world.member(world.leader().get());
+        assertTrue(leader.pg.logicalSlots.getOrDefault("cdc", 0L) >= consumed, "the new leader's slot goes on from "
+                + consumed + ": " + leader.pg.logicalSlots);
+    }
 }
