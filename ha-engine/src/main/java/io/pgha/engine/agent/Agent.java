@@ -152,7 +152,8 @@ public final class Agent implements AutoCloseable {
             AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
             java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
             Ha ha = new Ha(me, dcs, database, probe, guard, clock,
-                    cluster -> policy(current.get().config(), cluster, dynamic, generation.get()));
+                    cluster -> policy(current.get().config(), cluster, dynamic, generation.get()),
+                    KernelWatchdog.of(config.watchdog()));
             HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1), List.of(journal, metrics));
             RestBridge bridge = new RestBridge(ha, loop, dcs);
             AtomicReference<Agent> self = new AtomicReference<>();

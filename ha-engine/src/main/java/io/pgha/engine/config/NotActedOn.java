@@ -60,20 +60,6 @@ public final class NotActedOn {
      */
     public static List<ConfigProblem> check(PghaConfig config, Map<String, Object> tree) {
         List<ConfigProblem> problems = new ArrayList<>(check("bootstrap.dcs", config.bootstrap().dcs()));
-        switch (config.watchdog().mode()) {
-            case REQUIRED -> problems.add(problem("watchdog.mode", true,
-                    "no kernel watchdog device is armed (set watchdog.mode: off; the fencing supervisor, "
-                            + "fencing.supervisor, stops PostgreSQL when a killed or frozen agent's lease runs out)"));
-            case AUTOMATIC -> {
-                if (tree.get("watchdog") instanceof Map<?, ?> w && w.containsKey("mode")) {
-                    problems.add(problem("watchdog.mode", false, "the agent runs without a kernel watchdog"
-                            + (config.fenced() ? "; its fencing supervisor covers a killed or frozen agent"
-                                    : ", and fencing.supervisor is off: a frozen agent's primary stays writable")));
-                }
-            }
-            default -> {
-            }
-        }
         if (config.citus().isPresent()) {
             problems.add(problem("citus", true, "the Citus coordinator and workers are not registered with each "
                     + "other"));

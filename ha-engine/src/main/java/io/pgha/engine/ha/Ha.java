@@ -119,6 +119,8 @@ public final class Ha {
         }
     }
 
+    private final Watchdog watchdog;
+
     /** Slot name to when its member was last seen in the DCS: their slots outlive a brief absence. */
     private final Map<String, Long> slotLastSeen = new java.util.HashMap<>();
     /** Slots of members gone for longer than the member slot ttl: the only unknown slots the leader drops. */
@@ -126,6 +128,13 @@ public final class Ha {
 
     public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard, HaClock clock,
             Function<ClusterState, HaPolicy> policyOf) {
+        this(me, dcs, database, peers, guard, clock, policyOf, Watchdog.NONE);
+    }
+
+    /** With a kernel watchdog, armed while this member runs as a writable primary. */
+    public Ha(MemberIdentity me, DcsClient dcs, Database database, PeerProbe peers, LeaseGuard guard, HaClock clock,
+            Function<ClusterState, HaPolicy> policyOf, Watchdog watchdog) {
+        this.watchdog = Objects.requireNonNull(watchdog, "watchdog is null");
         this.me = Objects.requireNonNull(me, "me is null");
         this.dcs = Objects.requireNonNull(dcs, "dcs is null");
         this.database = Objects.requireNonNull(database, "database is null");
@@ -134,7 +143,7 @@ public final class Ha {
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.policyOf = Objects.requireNonNull(policyOf, "policyOf is null");
         this.policy = policyOf.apply(ClusterState.EMPTY);
-        this.lease = new LeaderLease(dcs, guard, clock, database.fenceWorstCase(), policy);
+        this.lease = new LeaderLease(dcs, guard, clock, database.fenceWorstCase(), policy, watchdog);
         this.sync = new SyncReplication(me.name(), dcs, database);
         this.failsafe = new Failsafe(me.name(), peers, clock);
         warnIfTimingsCannotHoldTheLock(policy);
@@ -496,6 +505,8 @@ public final class Ha {
      * know the cluster was not resumed and another member promoted, so its PostgreSQL is fenced.
      */
     private String whilePaused(ClusterState cluster, PgObservation pg) {
+        // as Patroni does: maintenance may stop the agent for a while, which must not reset the host
+        watchdog.disarm();
         boolean holder = cluster.isLeader(me.name());
         try {
             if (!pg.isRunning()) {
@@ -607,6 +618,14 @@ public final class Ha {
         if (pg.isRunningPrimary()) {
             // back as a primary: a later crash gets a whole primary_start_timeout again
             primaryStartRequestedAt = 0;
+            Optional<String> noWatchdog = lease.armWatchdog();
+            if (noWatchdog.isPresent()) {
+                String demoted = demoteNow(StopMode.IMMEDIATE, "Demoting self because watchdog could not be activated: "
+                        + noWatchdog.get());
+                dcs.releaseLeader();
+                lease.released();
+                return demoted;
+            }
         }
         ensureClusterKeys(cluster, pg);
         if (lease.fits(PROBE_BOUND.plus(lease.callCost()))) {
@@ -928,6 +947,12 @@ public final class Ha {
                 LOG.warn("could not create replication slots before promotion: {}", e.getMessage());
             }
         }
+        Optional<String> noWatchdog = lease.armWatchdog();
+        if (noWatchdog.isPresent()) {
+            dcs.releaseLeader();
+            lease.released();
+            return "Not promoting self because watchdog could not be activated: " + noWatchdog.get();
+        }
         Optional<String> postponed = sync.beforePromote(cluster, policy.sync());
         if (postponed.isPresent()) {
             return postponed.get();
@@ -1061,6 +1086,12 @@ public final class Ha {
     private Optional<String> reasonNotToRace(ClusterState cluster, PgObservation pg) {
         if (me.noFailover()) {
             return Optional.of("I am not allowed to promote (nofailover)");
+        }
+        if (watchdog.required()) {
+            Optional<String> unusable = watchdog.unusable(policy.timings().ttl());
+            if (unusable.isPresent()) {
+                return Optional.of("the watchdog is required but cannot be used: " + unusable.get());
+            }
         }
         if (prePromoteVetoedAt != 0 && clock.nanoTime() - prePromoteVetoedAt < policy.timings().ttl().toNanos()) {
             return Optional.of("pre_promote refused a promotion less than ttl ago");

@@ -3,6 +3,7 @@ package io.pgha.engine.ha;
 import io.pgha.spi.dcs.DcsClient;
 import io.pgha.spi.dcs.DcsUnavailableException;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +34,35 @@ final class LeaderLease {
     private long lastSent;
     private long lastLatency;
 
-    LeaderLease(DcsClient dcs, LeaseGuard guard, HaClock clock, Duration fenceWorstCase, HaPolicy policy) {
+    private final Watchdog watchdog;
+
+    LeaderLease(DcsClient dcs, LeaseGuard guard, HaClock clock, Duration fenceWorstCase, HaPolicy policy,
+            Watchdog watchdog) {
         this.dcs = dcs;
         this.guard = guard;
         this.clock = clock;
         this.fenceWorstCase = fenceWorstCase;
         this.policy = policy;
+        this.watchdog = watchdog;
+    }
+
+    /**
+     * Arms the kernel watchdog for this lock's ttl, before this member runs as a writable primary.
+     *
+     * @return why it could not be, when leadership requires it ({@code watchdog.mode: required}); empty otherwise
+     */
+    Optional<String> armWatchdog() {
+        if (watchdog.armed()) {
+            return Optional.empty();
+        }
+        Optional<String> failed = watchdog.arm(policy.timings().ttl());
+        if (failed.isPresent() && !watchdog.required()) {
+            if (watchdog != Watchdog.NONE) {
+                LOG.warn("running without a kernel watchdog: {}", failed.get());
+            }
+            return Optional.empty();
+        }
+        return failed;
     }
 
     void policy(HaPolicy next) {
@@ -94,9 +118,10 @@ final class LeaderLease {
         renewed(sent);
     }
 
-    /** PostgreSQL is confirmed not to run as a primary: the guard stands down. */
+    /** PostgreSQL is confirmed not to run as a primary: the guard and the kernel watchdog stand down. */
     void released() {
         guard.released();
+        watchdog.disarm();
     }
 
     boolean armed() {
@@ -161,5 +186,6 @@ final class LeaderLease {
         Duration ttl = policy.timings().ttl();
         Duration granted = dcs.grantedLeaseTtl().orElse(ttl);
         guard.renewed(sent, granted.compareTo(ttl) < 0 ? granted : ttl, margin());
+        watchdog.keepalive();
     }
 }

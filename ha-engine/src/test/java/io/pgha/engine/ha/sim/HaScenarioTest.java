@@ -132,6 +132,89 @@ class HaScenarioTest {
         assertTrue(n1.pg.actions.stream().anyMatch(a -> a.startsWith("rewind")), n1.pg.actions.toString());
     }
 
+    /** A watchdog whose device is usable or not, counting what the loop did with it. */
+    static final class FakeWatchdog implements io.pgha.engine.ha.Watchdog {
+        final boolean required;
+        final boolean usable;
+        boolean armed;
+        int kicks;
+        int arms;
+
+        FakeWatchdog(boolean required, boolean usable) {
+            this.required = required;
+            this.usable = usable;
+        }
+
+        @Override
+        public boolean required() {
+            return required;
+        }
+
+        @Override
+        public Optional<String> unusable(Duration ttl) {
+            return usable ? Optional.empty() : Optional.of("no device");
+        }
+
+        @Override
+        public Optional<String> arm(Duration ttl) {
+            if (!usable) {
+                return Optional.of("no device");
+            }
+            arms += armed ? 0 : 1;
+            armed = true;
+            return Optional.empty();
+        }
+
+        @Override
+        public void keepalive() {
+            kicks += armed ? 1 : 0;
+        }
+
+        @Override
+        public void disarm() {
+            armed = false;
+        }
+
+        @Override
+        public boolean armed() {
+            return armed;
+        }
+    }
+
+    @Test
+    @DisplayName("watchdog required: a member that cannot arm one never leads; one that can is armed while primary")
+    void watchdogRequired() {
+        world = new SimWorld(1, SimWorld.Config.defaults());
+        SimMember n1 = world.addMember("n1", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        SimMember n2 = world.addMember("n2", Map.of());
+        SimMember n3 = world.addMember("n3", Map.of());
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(2)), world.describe());
+        FakeWatchdog none = new FakeWatchdog(true, false);
+        FakeWatchdog good = new FakeWatchdog(true, true);
+        n2.watchdog = none;
+        n3.watchdog = good;
+        world.startAgent(n2);
+        world.startAgent(n3);
+        world.runFor(Duration.ofSeconds(30));
+        world.killAgent(n1);
+        n1.pg.crash();
+        assertTrue(world.runUntil(() -> leads("n3"), Duration.ofMinutes(2)), "only n3 can arm a watchdog\n"
+                + world.describe());
+        assertTrue(good.armed && good.arms == 1, "armed once before promoting");
+        world.runFor(Duration.ofSeconds(60));
+        assertTrue(good.kicks >= 3, "kicked with each refresh: " + good.kicks);
+        assertEquals(PgRole.REPLICA, n2.pg.role);
+
+        // a switchover away: the old primary disarms it once it no longer runs as one
+        world.startAgent(n1);
+        assertTrue(world.runUntil(() -> world.healthyUnder("n3") && n1.pg.streaming(), Duration.ofMinutes(2)),
+                world.describe());
+        assertTrue(world.operator().writeFailover(FailoverRequest.of("n3", "n1"), Precondition.any()));
+        assertTrue(world.runUntil(() -> leads("n1"), Duration.ofMinutes(1)), world.describe());
+        assertFalse(good.armed, "disarmed after the switchover");
+    }
+
     @Test
     @DisplayName("at ttl 10 / loop_wait 2 / retry_timeout 3 the leader still does a whole cycle's work, and fails over")
     void shortTtlWorks() {

@@ -18,6 +18,8 @@ public final class SimMember {
 
     Ha ha;
     LeaseGuard guard;
+    /** The kernel watchdog its next agent uses. */
+    io.pgha.engine.ha.Watchdog watchdog = io.pgha.engine.ha.Watchdog.NONE;
     SimThread thread;
     SimDcsClient dcs;
     boolean frozen;

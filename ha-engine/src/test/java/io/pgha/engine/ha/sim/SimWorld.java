@@ -247,7 +247,8 @@ public final class SimWorld implements AutoCloseable {
             m.ha = new Ha(m.identity(SCOPE), m.dcs, m.pg, peers, m.guard, clock,
                     c -> config.policy().withPaused(paused(c)).withFailsafe(failsafe).withSlots(slotPolicy)
                             .withSync(syncPolicy)
-                            .withCheckTimeline(checkTimeline).withMaxTimelinesHistory(maxTimelinesHistory));
+                            .withCheckTimeline(checkTimeline).withMaxTimelinesHistory(maxTimelinesHistory),
+                    m.watchdog);
             m.frozen = false;
             m.nextCycleAt = clock.nanoTime();
         } finally {
