@@ -57,7 +57,8 @@ final class RestBridge implements MemberStatusSource, ClusterViewSource, Switcho
                         s.policy().sync().quorum() ? HaSettings.SyncMode.QUORUM
                                 : s.policy().sync().enabled() ? HaSettings.SyncMode.ON : HaSettings.SyncMode.OFF, s.policy().maximumLagOnFailover(),
                         ttl))
-                .nextRun(s.takenAt().plus(s.policy().timings().loopWait()));
+                .nextRun(s.takenAt().plus(s.policy().timings().loopWait()))
+                .watchdogFailed(ha.watchdogFailed());
         if (s.holdsLock() && (pg.isRunningPrimary() || ha.isStandbyLeader(pg))) {
             b.lockHeldUntil(s.takenAt().plus(ttl));
         }

@@ -160,6 +160,11 @@ public final class Ha {
         return failsafe.ping(leader, policy.failsafe(), leading);
     }
 
+    /** Whether the watchdog is required and could not be armed now (Patroni's {@code watchdog_failed}). */
+    public boolean watchdogFailed() {
+        return watchdog.required() && !watchdog.armed() && watchdog.unusable(policy.timings().ttl()).isPresent();
+    }
+
     /** The latest view of this member and its cluster, for the REST API. */
     public HaSnapshot snapshot() {
         return snapshot.get();

@@ -104,6 +104,8 @@ class FailoverRewindIT {
         PostgresInstance a = fixture.runningPrimary("a");
         PostgresInstance b = fixture.runningReplica("b", a, "b");
         fixture.psql(a, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        // a standby that has not connected yet when the primary stops never receives its shutdown checkpoint
+        PgFixture.await("b streams from a", Duration.ofSeconds(60), () -> PgFixture.quietly(() -> b.sql().status().streaming()));
         // switchover: stop the primary cleanly, let the replica replay the shutdown checkpoint, promote it
         ControlData beforeStop;
         a.stop(StopMode.FAST, Duration.ofSeconds(30));
