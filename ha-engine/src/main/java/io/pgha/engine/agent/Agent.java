@@ -1,9 +1,14 @@
 package io.pgha.engine.agent;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.Module;
+import com.google.inject.ProvisionException;
+import com.google.inject.Stage;
+import com.google.inject.name.Names;
 import io.pgha.engine.Versions;
 import io.pgha.engine.config.DynamicConfig;
-import io.pgha.engine.config.FencingConfig;
 import io.pgha.engine.config.LoadedConfig;
 import io.pgha.engine.config.PghaConfig;
 import io.pgha.engine.ha.Ha;
@@ -11,19 +16,16 @@ import io.pgha.engine.ha.HaLoop;
 import io.pgha.engine.ha.HaPolicy;
 import io.pgha.engine.ha.SyncPolicy;
 import io.pgha.engine.ha.HttpPeerProbe;
-import io.pgha.engine.ha.HaClock;
 import io.pgha.engine.ha.LeaseGuard;
-import io.pgha.engine.ha.MemberIdentity;
 import io.pgha.engine.ha.TimingReport;
 import io.pgha.engine.journal.DecisionJournal;
 import io.pgha.engine.journal.EventKind;
 import io.pgha.engine.metrics.AgentMetrics;
-import io.pgha.engine.metrics.MeteredDcs;
 import io.pgha.engine.plugin.LoadedProvider;
+import io.pgha.engine.plugin.PluginModule;
 import io.pgha.engine.plugin.PluginRegistry;
 import io.pgha.engine.rest.AgentCheckServer;
 import io.pgha.engine.rest.RestApiServer;
-import io.pgha.engine.rest.RestApiSettings;
 import io.pgha.spi.ConfigProblem;
 import io.pgha.spi.InvalidConfigException;
 import io.pgha.spi.PghaException;
@@ -103,12 +105,16 @@ public final class Agent implements AutoCloseable {
     /**
      * Starts a member. Refuses (with an exception naming the problem, before touching PostgreSQL) an invalid DCS
      * section, an unknown plugin, or a member of the same name that already runs.
+     *
+     * <p>The parts are wired by Guice ({@link #modules}), one module per concern; the order in which they come to
+     * life, and everything that has an effect (the DCS client opening, the supervisor, the servers, the loop), is
+     * spelled out here: the injector's singletons are lazy, so each is built when this method first asks for it.
      */
     public static Agent start(LoadedConfig loaded, PluginRegistry plugins, Map<String, String> environment) {
+        Injector injector = Guice.createInjector(Stage.DEVELOPMENT, modules(loaded, plugins, environment));
         PghaConfig config = loaded.config();
-        Path stateRoot = stateRoot(config, environment);
 
-        LoadedProvider<DcsProvider> dcsProvider = plugins.dcs(config.dcs().name());
+        LoadedProvider<DcsProvider> dcsProvider = instance(injector, new Key<LoadedProvider<DcsProvider>>() { });
         List<ConfigProblem> problems = new ArrayList<>();
         for (ConfigProblem p : dcsProvider.call(p -> p.validate(config.dcs().section()))) {
             problems.add(p.path().startsWith(config.dcs().name()) ? p : p.under(config.dcs().name()));
@@ -123,52 +129,23 @@ public final class Agent implements AutoCloseable {
         }
         Optional<InetSocketAddress> agentCheckAddress = agentCheckAddress(restSection(loaded));
 
-        AtomicReference<DynamicConfig> dynamic = new AtomicReference<>(config.bootstrap().dcs());
-        PostgresDatabase database = PostgresDatabase.create(config, loaded.tree(), dynamic::get, plugins, stateRoot,
-                environment);
-        EngineContext context = new EngineContext(config.name(), config.scope(), config.namespace(), stateRoot,
-                dcsProvider.pluginName(), database.commands(), config.bootstrap().dcs().adjustedTimings(config.fenced()));
-        PrometheusMeterRegistry registry = AgentMetrics.newRegistry(config.scope(), config.name());
-        DcsClient dcs = MeteredDcs.wrap(dcsProvider.contextual(DcsClient.class,
-                dcsProvider.call(p -> p.open(config.dcs().section(), context))), registry);
+        PostgresDatabase database = instance(injector, Key.get(PostgresDatabase.class));
+        DcsClient dcs = instance(injector, Key.get(DcsClient.class));
         try {
             refuseDuplicateMember(config, dcs);
             database.adoptRunningPostmaster();
 
-            MemberIdentity me = new MemberIdentity(config.name(), config.scope(),
-                    "postgres://" + config.postgresql().memberConnectAddress() + "/postgres",
-                    config.restapi().apiUrl(), config.tags().asMemberTags());
-            HaClock clock = HaClock.system();
-            io.pgha.engine.ha.ExternalFence fence = config.fencing().supervisor() == FencingConfig.Supervisor.REQUIRED
-                    ? FencingSupervisor.start(stateRoot) : io.pgha.engine.ha.ExternalFence.NONE;
-            DecisionJournal journal = new DecisionJournal(config.name(), clock, database.fenceWorstCase(),
-                    DecisionJournal.DEFAULT_CAPACITY);
-            LeaseGuard guard = new LeaseGuard(database, clock, fence, journal);
-            journal.leaseFrom(guard);
-            AgentMetrics metrics = new AgentMetrics(registry, guard, clock, database.fenceWorstCase());
-            journal.subscribe(metrics::decided);
+            // the fencing supervisor (when required) starts only now that PostgreSQL's state is known
+            instance(injector, Key.get(io.pgha.engine.ha.ExternalFence.class));
+            DecisionJournal journal = instance(injector, Key.get(DecisionJournal.class));
+            LeaseGuard guard = instance(injector, Key.get(LeaseGuard.class));
+            AgentMetrics metrics = instance(injector, Key.get(AgentMetrics.class));
             database.observeCallbacks(metrics::callbackRan);
-            HttpPeerProbe probe = new HttpPeerProbe(Duration.ofSeconds(2), basicAuth(config));
-            AtomicReference<LoadedConfig> current = new AtomicReference<>(loaded);
-            java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
-            Ha ha = new Ha(me, dcs, database, probe, guard, clock,
-                    cluster -> policy(current.get().config(), cluster, dynamic, generation.get()),
-                    KernelWatchdog.of(config.watchdog()));
-            HaLoop loop = new HaLoop(ha, Duration.ofMinutes(1), List.of(journal, metrics));
-            RestBridge bridge = new RestBridge(ha, loop, dcs);
-            AtomicReference<Agent> self = new AtomicReference<>();
-            List<ConfigProblem> restProblems = new ArrayList<>();
-            RestApiSettings restSettings = RestApiSettings.fromConfig(restSection(loaded), 4, restProblems);
-            if (restProblems.stream().anyMatch(ConfigProblem::isError)) {
-                throw new InvalidConfigException(restProblems);
-            }
-            RestApiServer rest = RestApiServer.builder(restSettings).identity(config.scope(), config.name())
-                    .patroniVersion(Versions.PATRONI_COMPATIBLE).memberStatus(bridge).clusterView(bridge)
-                    .switchover(bridge).control(new ControlBridge(ha, loop, dcs, () -> {
-                        Agent a = self.get();
-                        return a == null ? "the agent is still starting" : a.reload();
-                    }))
-                    .metrics(registry).events(journal).build();
+            HttpPeerProbe probe = instance(injector, Key.get(HttpPeerProbe.class));
+            Ha ha = instance(injector, Key.get(Ha.class));
+            HaLoop loop = instance(injector, Key.get(HaLoop.class));
+            RestBridge bridge = instance(injector, Key.get(RestBridge.class));
+            RestApiServer rest = instance(injector, Key.get(RestApiServer.class));
             rest.start();
             Optional<AgentCheckServer> agentCheck = agentCheckAddress.map(a -> AgentCheckServer.start(a,
                     config.scope(), config.name(), bridge, bridge, Clock.systemUTC()));
@@ -186,14 +163,54 @@ public final class Agent implements AutoCloseable {
             LOG.info("pgha {} started member {} of cluster {} (DCS {}, REST API {}, PostgreSQL {})", Versions.engine(),
                     config.name(), config.scope(), config.dcs().name(), rest.address(),
                     config.postgresql().memberConnectAddress());
-            Agent agent = new Agent(current, generation, dcs, database, guard, probe, ha, loop, rest, watch, journal,
-                    metrics, agentCheck);
-            self.set(agent);
+            Agent agent = new Agent(instance(injector, new Key<AtomicReference<LoadedConfig>>() { }),
+                    instance(injector, Key.get(java.util.concurrent.atomic.AtomicLong.class,
+                            Names.named(ConfigModule.FILE_GENERATION))),
+                    dcs, database, guard, probe, ha, loop, rest, watch, journal, metrics, agentCheck);
+            instance(injector, Key.get(Handle.class)).set(agent);
             return agent;
         } catch (RuntimeException e) {
             dcs.close();
             database.close();
             throw e;
+        }
+    }
+
+    /** The engine's modules, one per concern; the plugins' providers come in through {@link PluginModule}. */
+    static List<Module> modules(LoadedConfig loaded, PluginRegistry plugins, Map<String, String> environment) {
+        return List.of(new ConfigModule(loaded, environment), new PluginModule(plugins), new DcsModule(),
+                new PostgresModule(), new MetricsModule(), new HaModule(), new RestModule());
+    }
+
+    /**
+     * {@code injector.getInstance(key)}, failing with what the provider threw (a config problem, an unknown plugin, a
+     * DCS that refuses the section) rather than Guice's wrapper, so that start-up errors read as they always have.
+     */
+    private static <T> T instance(Injector injector, Key<T> key) {
+        try {
+            return injector.getInstance(key);
+        } catch (ProvisionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** The running agent, for the REST API's POST /reload, which exists before the agent does. */
+    static final class Handle {
+        private volatile Agent agent;
+
+        void set(Agent started) {
+            this.agent = started;
+        }
+
+        String reload() {
+            Agent a = agent;
+            return a == null ? "the agent is still starting" : a.reload();
         }
     }
 
@@ -316,7 +333,7 @@ public final class Agent implements AutoCloseable {
         return parent.resolve("pgha-state");
     }
 
-    private static io.pgha.spi.ConfigSection restSection(LoadedConfig loaded) {
+    static io.pgha.spi.ConfigSection restSection(LoadedConfig loaded) {
         Object r = loaded.tree().get("restapi");
         @SuppressWarnings("unchecked")
         Map<String, Object> m = r instanceof Map ? (Map<String, Object>) r : Map.of();
@@ -349,7 +366,7 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static Optional<String> basicAuth(PghaConfig config) {
+    static Optional<String> basicAuth(PghaConfig config) {
         return config.ctl().authentication().or(() -> config.restapi().authentication())
                 .map(a -> "Basic " + Base64.getEncoder().encodeToString(
                         (a.username() + ":" + a.password().value()).getBytes(StandardCharsets.UTF_8)));

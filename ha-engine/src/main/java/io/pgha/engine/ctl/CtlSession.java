@@ -14,7 +14,7 @@ import io.pgha.spi.dcs.DcsProvider;
 import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.Member;
 import io.pgha.spi.dcs.PatroniLayout;
-import io.pgha.spi.json.Json;
+import io.pgha.engine.json.EngineJson;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -142,7 +142,7 @@ final class CtlSession implements AutoCloseable {
                 "member " + member.name() + " publishes no api_url"));
         URI uri = URI.create(api.replaceFirst("/patroni$", "") + "/" + path);
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                .method(method, body.map(b -> HttpRequest.BodyPublishers.ofString(Json.write(b)))
+                .method(method, body.map(b -> HttpRequest.BodyPublishers.ofString(EngineJson.write(b)))
                         .orElse(HttpRequest.BodyPublishers.noBody()));
         body.ifPresent(b -> req.header("Content-Type", "application/json"));
         authorization.ifPresent(a -> req.header("Authorization", a));

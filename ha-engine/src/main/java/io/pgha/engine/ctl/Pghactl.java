@@ -14,7 +14,7 @@ import io.pgha.spi.dcs.FailoverRequest;
 import io.pgha.spi.dcs.HistoryEntry;
 import io.pgha.spi.dcs.Member;
 import io.pgha.spi.dcs.Precondition;
-import io.pgha.spi.json.Json;
+import io.pgha.engine.json.EngineJson;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -249,7 +249,7 @@ public final class Pghactl implements Runnable {
                 rows.add(row);
             }
             switch (format) {
-                case "json" -> out().println(Json.write(rows));
+                case "json" -> out().println(EngineJson.write(rows));
                 case "yaml" -> out().print(yaml().writeValueAsString(rows));
                 case "tsv" -> {
                     if (!rows.isEmpty()) {
@@ -530,7 +530,7 @@ public final class Pghactl implements Runnable {
         private boolean allReport(CtlSession s) {
             for (Member m : s.read().members()) {
                 try {
-                    Map<String, Object> doc = (Map<String, Object>) Json.parse(s.call(m, "GET", "patroni",
+                    Map<String, Object> doc = (Map<String, Object>) EngineJson.parse(s.call(m, "GET", "patroni",
                             Optional.empty()).body());
                     if (Boolean.TRUE.equals(doc.get("pause")) != pause()) {
                         return false;
@@ -980,7 +980,7 @@ public final class Pghactl implements Runnable {
                 }
             }
             if (format.equals("json")) {
-                out().println(Json.write(out));
+                out().println(EngineJson.write(out));
             }
         }
 
@@ -1026,7 +1026,7 @@ public final class Pghactl implements Runnable {
             try (CtlSession s = parent.session(Optional.ofNullable(cluster))) {
                 for (Member m : s.read().members()) {
                     try {
-                        Map<String, Object> doc = (Map<String, Object>) Json.parse(s.call(m, "GET", "patroni",
+                        Map<String, Object> doc = (Map<String, Object>) EngineJson.parse(s.call(m, "GET", "patroni",
                                 Optional.empty()).body());
                         Object patroni = doc.get("patroni") instanceof Map<?, ?> p ? p.get("version") : "?";
                         out().println(m.name() + ": Patroni " + patroni + " PostgreSQL " + doc.get("server_version"));

@@ -1,7 +1,7 @@
 package io.pgha.engine.journal;
 
 import io.pgha.spi.dcs.Member;
-import io.pgha.spi.json.Json;
+import io.pgha.engine.json.EngineJson;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -80,7 +80,7 @@ public final class ClusterEvents {
      * @throws IllegalArgumentException when it is not one
      */
     public static List<ClusterEvent> parse(String body) {
-        Object doc = Json.parse(body);
+        Object doc = EngineJson.parse(body);
         if (!(doc instanceof Map<?, ?> m) || !(m.get("events") instanceof List<?> events)) {
             throw new IllegalArgumentException("not a GET /events document (no events list)");
         }

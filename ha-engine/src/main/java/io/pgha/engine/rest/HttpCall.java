@@ -3,8 +3,8 @@ package io.pgha.engine.rest;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
-import io.pgha.spi.json.Json;
-import io.pgha.spi.json.JsonException;
+import io.pgha.engine.json.EngineJson;
+import io.pgha.engine.json.MalformedJsonException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,7 +94,7 @@ final class HttpCall {
 
     /** A JSON body (HEAD gets the status line and headers only). */
     void json(int code, Object body) {
-        send(code, JSON, Json.write(body).getBytes(StandardCharsets.UTF_8), Map.of());
+        send(code, JSON, EngineJson.write(body).getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
     /** A plain-text message, as Patroni answers write requests. */
@@ -210,12 +210,12 @@ final class HttpCall {
         }
         Object parsed;
         try {
-            parsed = Json.parse(StandardCharsets.UTF_8.newDecoder()
+            parsed = EngineJson.parse(StandardCharsets.UTF_8.newDecoder()
                     .decode(java.nio.ByteBuffer.wrap(bytes)).toString());
         } catch (java.nio.charset.CharacterCodingException e) {
             text(400, "Bad request: the body is not UTF-8");
             return new Body.Answered();
-        } catch (JsonException e) {
+        } catch (MalformedJsonException e) {
             text(400, "Bad request: " + e.getMessage());
             return new Body.Answered();
         }

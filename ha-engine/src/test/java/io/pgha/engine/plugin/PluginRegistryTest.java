@@ -226,6 +226,19 @@ class PluginRegistryTest {
         }
 
         @Test
+        @DisplayName("contributes every loaded provider of each kind to a map keyed by name, empty maps for kinds nobody provides")
+        void multibinds() {
+            PluginRegistry r = PluginRegistry.of(List.of(LoadedProvider.of(PluginKind.DCS, fake)));
+            Injector injector = Guice.createInjector(new PluginModule(r));
+            java.util.Map<String, LoadedProvider<DcsProvider>> dcs = injector.getInstance(
+                    Key.get(new TypeLiteral<java.util.Map<String, LoadedProvider<DcsProvider>>>() { }));
+            assertEquals(java.util.Set.of("memory"), dcs.keySet());
+            assertSame(fake, dcs.get("memory").provider());
+            assertEquals(java.util.Map.of(), injector.getInstance(
+                    Key.get(new TypeLiteral<java.util.Map<String, LoadedProvider<ReplicaMethodProvider>>>() { })));
+        }
+
+        @Test
         @DisplayName("an unknown selected name fails when the module is built, with the registry's message")
         void unknown() {
             PluginRegistry r = PluginRegistry.of(List.of(LoadedProvider.of(PluginKind.DCS, fake)));
