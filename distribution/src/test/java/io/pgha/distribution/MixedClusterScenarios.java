@@ -191,6 +191,15 @@ abstract class MixedClusterScenarios {
         String summary = TestCluster.summary(cluster.clusterView(cluster.others(leader)));
         assertTrue(summary.contains(leader.name() + "=leader"), summary);
         report("mixed cluster as pgha shows it: %s", summary);
+        // and Patroni reads the pgha members' keys: their state, and their WAL position as a lag in bytes
+        java.util.Map<String, java.util.Map<String, Object>> patroniView = TestCluster.entries(leader.cluster()
+                .orElseThrow(() -> new AssertionError("Patroni's " + leader + " does not answer GET /cluster")));
+        report("mixed cluster as Patroni shows it: %s", patroniView.values());
+        for (ClusterMember m : cluster.others(leader)) {
+            java.util.Map<String, Object> e = patroniView.get(m.name());
+            assertTrue(e != null && "replica".equals(e.get("role")) && "running".equals(e.get("state"))
+                    && e.get("lag") instanceof Number, "Patroni's /cluster entry of pgha's " + m + ": " + e);
+        }
     }
 
     @Test
