@@ -38,10 +38,12 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * A cluster of real Patroni 3.0.2 agents (Debian's {@code patroni}) and pgha agents in one scope, which is how a
  * Patroni user migrates: a three-member Patroni cluster has its members replaced by pgha one at a time, each pgha
- * agent taking over the Patroni member's name, configuration file and data directory as they are (no rebuild),
- * while a client writes all the time through a multi-host JDBC URL. Then the other way round: a new Patroni member
- * joins the pgha cluster as a replica (cloned from the pgha primary), takes over when the pgha primary is killed,
- * and the pgha members follow it, the killed one after a pg_rewind.
+ * agent taking over the Patroni member's name, configuration file and data directory as they are (no rebuild), the
+ * lead handed to pgha by {@code patronictl switchover}, while a client writes all the time through a multi-host JDBC
+ * URL; its longest outage must stay within one switchover. Then the other way round: a new Patroni member joins the
+ * pgha cluster as a replica (cloned from the pgha primary), takes over when the pgha primary is killed, the pgha
+ * members follow it (the killed one after a pg_rewind), and when that Patroni primary is stopped a pgha member takes
+ * over and pgha replaces Patroni on the data directory Patroni cloned.
  *
  * <p>The scenarios run in order on one cluster; each one starts from where the previous one left it.
  */
@@ -56,7 +58,8 @@ abstract class MixedClusterScenarios {
     private ClusterMember newcomer;
     private ContinuousWriter writer;
     private boolean anyFailure;
-    private final List<Double> failoverSeconds = new ArrayList<>();
+    /** How long each switchover and failover took, lock to lock, as the test saw it. */
+    private final List<Double> handovers = new ArrayList<>();
 
     /** The DCS this subclass runs the mixed cluster on. */
     protected abstract DcsFixture startDcs();
@@ -204,31 +207,54 @@ abstract class MixedClusterScenarios {
 
     @Test
     @Order(3)
-    void pghaReplacesThePatroniLeaderWithOneFailover() throws SQLException {
-        ClusterMember oldLeader = awaitOneCluster(cluster.members(), Waits.seconds(30));
+    void aSwitchoverHandsTheLeadToPghaAndTheLastPatroniMemberIsReplaced() throws SQLException {
+        ClusterMember patroniLeader = awaitOneCluster(cluster.members(), Waits.seconds(30));
+        ClusterMember candidate = cluster.others(patroniLeader).get(0);
         long t0 = System.nanoTime();
-        // systemctl stop patroni: Patroni stops its primary and deletes the leader key; a pgha replica takes over
-        stopAgentAndPostgres(oldLeader);
-        ClusterMember newLeader = cluster.awaitNewPrimary(oldLeader, Waits.seconds(90));
-        double failover = Waits.secondsSince(t0);
-        failoverSeconds.add(failover);
-        report("Patroni leader %s stopped; pgha %s leads after %s", oldLeader, newLeader, Waits.fmt(failover));
-        oldLeader.start();
+        // Patroni's own tool asks Patroni's leader, which checks the pgha candidate through its REST API, writes the
+        // failover key, demotes itself; pgha reads the key and takes the lock
+        patronictl(patroniLeader, "switchover", "--leader", patroniLeader.name(), "--candidate", candidate.name(),
+                "--force");
+        Waits.awaitTrue("pgha's " + candidate + " holds the lock and runs as primary", Waits.seconds(90),
+                () -> cluster.clusterView().flatMap(TestCluster::leaderName).equals(Optional.of(candidate.name()))
+                        && candidate.queryValue("SELECT pg_is_in_recovery()").equals(Optional.of("f")),
+                () -> TestCluster.summary(cluster.clusterView()) + "\n" + patroniLeader.agentLogTail(15));
+        double switchover = Waits.secondsSince(t0);
+        handovers.add(switchover);
+        awaitOneCluster(cluster.members(), Waits.seconds(90));
+        report("patronictl switchover from Patroni's %s to pgha's %s: %s", patroniLeader, candidate,
+                Waits.fmt(switchover));
+        stopAgentAndPostgres(patroniLeader);
+        patroniLeader.start();
         awaitOneCluster(cluster.members(), Waits.seconds(120));
         report("%s: Patroni replaced by pgha on the same data directory, follows %s; the cluster is all pgha now",
-                oldLeader, newLeader);
+                patroniLeader, candidate);
         writer.awaitProgress(20, Waits.seconds(30));
-
-        List<ContinuousWriter.Outage> outages = writer.outages();
-        double longest = writer.longestOutageSeconds();
-        report("write outages during the migration: %s; longest %s, the failover took %s",
-                outages.stream().map(o -> Waits.fmt(o.seconds())).toList(), Waits.fmt(longest), Waits.fmt(failover));
-        assertTrue(longest <= failover + OUTAGE_SLACK_SECONDS, "writes stopped for " + Waits.fmt(longest)
-                + ", longer than the one failover (" + Waits.fmt(failover) + ") plus " + OUTAGE_SLACK_SECONDS
-                + " s; outages " + outages);
-        List<Long> lost = lostWrites(newLeader, writer.acknowledged());
+        assertOutagesWithinOneHandover("the migration");
+        List<Long> lost = lostWrites(candidate, writer.acknowledged());
         assertEquals(List.of(), lost, "acknowledged writes missing after the migration");
         report("all %d acknowledged writes are on the new primary", writer.acknowledged().size());
+    }
+
+    /** Every write outage so far lasted at most the longest switchover or failover measured plus some slack. */
+    private void assertOutagesWithinOneHandover(String when) {
+        List<ContinuousWriter.Outage> outages = writer.outages();
+        double longest = writer.longestOutageSeconds();
+        double handover = handovers.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        report("write outages during %s: %s; longest %s; switchovers and failovers took %s", when,
+                outages.stream().map(o -> Waits.fmt(o.seconds())).toList(), Waits.fmt(longest),
+                handovers.stream().map(Waits::fmt).toList());
+        assertTrue(longest <= handover + OUTAGE_SLACK_SECONDS, "writes stopped for " + Waits.fmt(longest)
+                + ", longer than one switchover or failover (" + Waits.fmt(handover) + ") plus "
+                + OUTAGE_SLACK_SECONDS + " s; outages " + outages);
+    }
+
+    private static String patronictl(ClusterMember configOf, String... args) {
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/patronictl", "-c", configOf.configFile().toString()));
+        argv.addAll(List.of(args));
+        Procs.Result r = Procs.run(Duration.ofSeconds(120), argv, null);
+        assertEquals(0, r.exitCode(), "patronictl " + String.join(" ", args) + " failed:\n" + r.output());
+        return r.output();
     }
 
     /** The acknowledged ids that {@code primary} does not have. */
@@ -297,5 +323,39 @@ abstract class MixedClusterScenarios {
         // asynchronous replication: a primary killed without a shutdown may take its last commits with it
         report("write outages so far: %s; %d writes acknowledged by the killed primary were not replicated in time",
                 writer.outages().stream().map(o -> Waits.fmt(o.seconds())).toList(), lost.size());
+    }
+
+    @Test
+    @Order(6)
+    void pghaTakesOverWhenThePatroniLeaderStopsAndReplacesIt() throws SQLException {
+        ClusterMember patroniLeader = awaitOneCluster(all(), Waits.seconds(30));
+        assertEquals(newcomer, patroniLeader);
+        int acknowledgedBefore = writer.acknowledged().size();
+        int outagesBefore = writer.outages().size();
+        long t0 = System.nanoTime();
+        // the rejoined pgha member is the one without nofailover: it takes the key Patroni deletes on its way out
+        stopAgentAndPostgres(patroniLeader);
+        ClusterMember pghaLeader = Waits.await("a pgha member holds the lock and runs as primary", Waits.seconds(90),
+                () -> cluster.clusterView().flatMap(TestCluster::leaderName).map(cluster::member)
+                        .filter(m -> m.queryValue("SELECT pg_is_in_recovery()").equals(Optional.of("f"))),
+                () -> TestCluster.summary(cluster.clusterView()));
+        double failover = Waits.secondsSince(t0);
+        report("Patroni leader %s stopped; pgha %s leads after %s", patroniLeader, pghaLeader, Waits.fmt(failover));
+        patroniLeader.start();
+        awaitOneCluster(all(), Waits.seconds(120));
+        assertTrue(agentOf(patroniLeader).startsWith("pgha"), patroniLeader + " runs " + agentOf(patroniLeader));
+        report("%s: Patroni replaced by pgha on the data directory Patroni cloned; all four members run pgha",
+                patroniLeader);
+        writer.awaitProgress(20, Waits.seconds(30));
+        List<ContinuousWriter.Outage> outages = writer.outages();
+        double longest = outages.subList(outagesBefore, outages.size()).stream()
+                .mapToDouble(ContinuousWriter.Outage::seconds).max().orElse(0);
+        report("write outages in this step: %s", outages.subList(outagesBefore, outages.size()).stream()
+                .map(o -> Waits.fmt(o.seconds())).toList());
+        assertTrue(longest <= failover + OUTAGE_SLACK_SECONDS, "writes stopped for " + Waits.fmt(longest)
+                + ", longer than the failover (" + Waits.fmt(failover) + ") plus " + OUTAGE_SLACK_SECONDS + " s");
+        assertEquals(List.of(), lostWrites(pghaLeader,
+                writer.acknowledged().subList(acknowledgedBefore, writer.acknowledged().size())),
+                "acknowledged writes lost although Patroni stopped its primary cleanly");
     }
 }
