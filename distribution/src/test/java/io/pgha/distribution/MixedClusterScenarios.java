@@ -41,9 +41,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * agent taking over the Patroni member's name, configuration file and data directory as they are (no rebuild), the
  * lead handed to pgha by {@code patronictl switchover}, while a client writes all the time through a multi-host JDBC
  * URL; its longest outage must stay within one switchover. Then the other way round: a new Patroni member joins the
- * pgha cluster as a replica (cloned from the pgha primary), takes over when the pgha primary is killed, the pgha
- * members follow it (the killed one after a pg_rewind), and when that Patroni primary is stopped a pgha member takes
- * over and pgha replaces Patroni on the data directory Patroni cloned.
+ * pgha cluster as a replica (cloned from the pgha primary) and another pgha member goes back to Patroni on its own
+ * data directory; the new Patroni member takes over when the pgha primary is killed, and the others follow it (the
+ * killed one after a pg_rewind); when that Patroni primary is stopped a pgha member takes over, and pgha replaces
+ * Patroni on both members again.
  *
  * <p>The scenarios run in order on one cluster; each one starts from where the previous one left it.
  */
@@ -56,6 +57,8 @@ abstract class MixedClusterScenarios {
     private DcsFixture dcs;
     private TestCluster cluster;
     private ClusterMember newcomer;
+    /** The member that goes back from pgha to Patroni for a while. */
+    private ClusterMember returnee;
     private ContinuousWriter writer;
     private boolean anyFailure;
     /** How long each switchover and failover took, lock to lock, as the test saw it. */
@@ -279,15 +282,23 @@ abstract class MixedClusterScenarios {
         assertTrue(agentOf(newcomer).startsWith("Patroni 3.0."), newcomer + " runs " + agentOf(newcomer));
         report("Patroni %s cloned from pgha's %s and streams after %s", newcomer, leader,
                 Waits.fmt(Waits.secondsSince(t0)));
-        // so that the next failover has exactly one candidate, the Patroni member: the pgha replicas are restarted
-        // with nofailover, which both agents read from the member keys
+        // so that the next failover has exactly one candidate, the new Patroni member, the replicas are restarted
+        // with nofailover, which both agents read from the member keys: one of them under pgha again, the other
+        // one under Patroni, on the data directory pgha ran (the migration, backwards)
+        returnee = cluster.others(leader).get(0);
         for (ClusterMember m : cluster.others(leader)) {
             Files.writeString(m.configFile(), "tags: {nofailover: true}\n", StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND);
             stopAgentAndPostgres(m);
-            m.start();
+            if (m == returnee) {
+                m.startPatroni();
+            } else {
+                m.start();
+            }
         }
         assertEquals(leader, awaitOneCluster(all(), Waits.seconds(120)), "restarting replicas moved the lock");
+        assertTrue(agentOf(returnee).startsWith("Patroni 3.0."), returnee + " runs " + agentOf(returnee));
+        report("%s: pgha replaced by Patroni on the same data directory, streaming from pgha's %s", returnee, leader);
     }
 
     @Test
@@ -312,7 +323,7 @@ abstract class MixedClusterScenarios {
         report("pgha leader %s killed; Patroni %s leads after %s (ttl %d s)", leader, patroniLeader,
                 Waits.fmt(failover), TestCluster.TTL);
         awaitOneCluster(survivors, Waits.seconds(90));
-        report("the pgha replicas follow Patroni's %s", patroniLeader);
+        report("the other members (pgha, and Patroni on a data directory pgha ran) follow Patroni's %s", patroniLeader);
         // the killed pgha member comes back: its timeline forked, so it has to rewind before it can follow
         leader.start();
         awaitOneCluster(all(), Waits.seconds(150));
@@ -343,9 +354,14 @@ abstract class MixedClusterScenarios {
         report("Patroni leader %s stopped; pgha %s leads after %s", patroniLeader, pghaLeader, Waits.fmt(failover));
         patroniLeader.start();
         awaitOneCluster(all(), Waits.seconds(120));
-        assertTrue(agentOf(patroniLeader).startsWith("pgha"), patroniLeader + " runs " + agentOf(patroniLeader));
-        report("%s: Patroni replaced by pgha on the data directory Patroni cloned; all four members run pgha",
-                patroniLeader);
+        report("%s: Patroni replaced by pgha on the data directory Patroni cloned", patroniLeader);
+        stopAgentAndPostgres(returnee);
+        returnee.start();
+        awaitOneCluster(all(), Waits.seconds(120));
+        for (ClusterMember m : all()) {
+            assertTrue(agentOf(m).startsWith("pgha"), m + " runs " + agentOf(m));
+        }
+        report("%s: Patroni replaced by pgha again; all four members run pgha", returnee);
         writer.awaitProgress(20, Waits.seconds(30));
         List<ContinuousWriter.Outage> outages = writer.outages();
         double longest = outages.subList(outagesBefore, outages.size()).stream()
