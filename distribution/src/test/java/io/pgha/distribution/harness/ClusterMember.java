@@ -143,6 +143,69 @@ public final class ClusterMember {
         }
     }
 
+    /** Debian's Patroni 3.0.2 agent, for mixed clusters and migrations. */
+    public static final Path PATRONI = Path.of("/usr/bin/patroni");
+
+    /**
+     * Starts the real Patroni agent ({@code /usr/bin/patroni <conf>}) in place of pgha, on the same configuration file,
+     * name, ports and data directory. Patroni runs PostgreSQL itself, so it runs as the {@code postgres} OS user
+     * (setpriv execs it: the pid is Patroni's own); its output goes to the same agent log. {@link #sigterm()},
+     * {@link #killAgent()} and {@link #stopAgent(Duration)} then act on Patroni.
+     */
+    public synchronized void startPatroni() {
+        if (agentAlive()) {
+            throw new IllegalStateException(name + "'s agent already runs as pid " + agent.pid());
+        }
+        if (!Files.isExecutable(PATRONI)) {
+            throw new IllegalStateException(PATRONI + " is missing: apt-get install patroni");
+        }
+        try {
+            preparePatroni();
+            Files.writeString(agentLog, "==== it: starting " + PATRONI + " " + configFile + " as postgres at "
+                    + Instant.now() + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
+                    "--", PATRONI.toString(), configFile.toString())
+                    .directory(patroniDir().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("HOME", patroniDir().toString());
+            agent = pb.start();
+            frozen = false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + PATRONI + " for " + name, e);
+        }
+    }
+
+    /** A directory of the postgres user's for Patroni's pgpass file and working directory. */
+    public Path patroniDir() {
+        return dir.resolve("patroni-run");
+    }
+
+    /**
+     * What Patroni needs and pgha does not (pgha runs as root and finds these itself): {@code bin_dir}, a pgpass
+     * path the postgres user may write, and a data directory (empty for a new member) owned by postgres. The
+     * configuration lines are added once and read by pgha too, so both agents keep using the same file.
+     */
+    private void preparePatroni() throws IOException {
+        java.nio.file.attribute.UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
+        java.nio.file.attribute.UserPrincipal postgres = users.lookupPrincipalByName("postgres");
+        Files.createDirectories(patroniDir());
+        Files.setOwner(patroniDir(), postgres);
+        if (!Files.exists(dataDir)) {
+            Files.createDirectories(dataDir);
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setOwner(dataDir, postgres);
+        }
+        String conf = Files.readString(configFile, StandardCharsets.UTF_8);
+        if (!conf.contains("\n  bin_dir:")) {
+            // the generated file ends inside its postgresql section
+            Files.writeString(configFile, conf + "  bin_dir: /usr/lib/postgresql/15/bin\n  pgpass: "
+                    + patroniDir().resolve("pgpass") + "\n", StandardCharsets.UTF_8);
+        }
+    }
+
     /** Whether the agent process runs (a frozen one does; an exited one not yet reaped does not). */
     public synchronized boolean agentAlive() {
         return agent != null && agent.isAlive() && Procs.alive(agent.pid());

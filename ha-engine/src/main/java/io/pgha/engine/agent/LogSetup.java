@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies the configuration file's {@code log} section to the agent's logging, at start-up and on every reload, as
  * Patroni does: the root level, per-logger levels, and, with {@code dir}, a rotating {@code patroni.log} of
- * {@code file_size} bytes kept {@code file_num} times (plain or json). Without {@code dir} the agent keeps logging to
- * stderr as {@code conf/logback.xml} says.
+ * {@code file_size} bytes kept {@code file_num} times (plain or json, json records carrying {@code static_fields}),
+ * with stack traces as {@code traceback_level} says. Without {@code dir} the agent keeps logging to stderr as
+ * {@code conf/logback.xml} says.
  */
 final class LogSetup {
     static final String FILE_APPENDER = "pgha-log-dir";
@@ -78,8 +79,10 @@ final class LogSetup {
     }
 
     private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogConfig log) {
+        boolean tracebacks = showsTracebacks(log);
         if (log.type().equals("json")) {
-            JsonEncoder json = new JsonEncoder();
+            JsonEncoder json = new StaticFieldsJsonEncoder(log.staticFields());
+            json.setWithThrowable(tracebacks);
             json.setContext(context);
             json.start();
             return json;
@@ -87,9 +90,17 @@ final class LogSetup {
         PatternLayoutEncoder pattern = new PatternLayoutEncoder();
         pattern.setContext(context);
         pattern.setPattern(pattern(log.format().filter(String.class::isInstance).map(String.class::cast)
-                .orElse("%(asctime)s %(levelname)s: %(message)s")) + "%n");
+                .orElse("%(asctime)s %(levelname)s: %(message)s")) + (tracebacks ? "" : "%nopex") + "%n");
         pattern.start();
         return pattern;
+    }
+
+    /**
+     * Patroni's {@code traceback_level}: at {@code DEBUG}, stack traces are written only when the log level is
+     * {@code DEBUG} as well; at {@code ERROR} (the default) always.
+     */
+    static boolean showsTracebacks(LogConfig log) {
+        return !log.tracebackLevel().filter("DEBUG"::equals).isPresent() || log.level().equals("DEBUG");
     }
 
     /** Patroni's Python logging format, in logback's pattern language. */

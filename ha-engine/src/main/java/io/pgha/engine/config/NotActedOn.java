@@ -60,9 +60,34 @@ public final class NotActedOn {
      */
     public static List<ConfigProblem> check(PghaConfig config, Map<String, Object> tree) {
         List<ConfigProblem> problems = new ArrayList<>(check("bootstrap.dcs", config.bootstrap().dcs()));
+        if (tree.get("log") instanceof Map<?, ?> log) {
+            problems.addAll(checkLog(config.log(), log));
+        }
         if (config.citus().isPresent()) {
             problems.add(problem("citus", true, "the Citus coordinator and workers are not registered with each "
                     + "other"));
+        }
+        return problems;
+    }
+
+    /** The {@code log} keys that act only on the log file, or not at all; {@code written} is the section as written. */
+    private static List<ConfigProblem> checkLog(LogConfig log, Map<?, ?> written) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        boolean jsonFile = log.type().equals("json") && log.dir().isPresent();
+        if (written.containsKey("static_fields") && !jsonFile) {
+            problems.add(problem("log.static_fields", false, "static fields are added to the JSON records of the log "
+                    + "file only (log.type: json with log.dir); these logs do not carry them"));
+        }
+        if (written.containsKey("traceback_level") && log.dir().isEmpty()) {
+            problems.add(problem("log.traceback_level", false, "it applies to the log file (log.dir); the agent's "
+                    + "stderr keeps conf/logback.xml's format, stack traces included"));
+        }
+        if (written.containsKey("max_queue_size")) {
+            problems.add(problem("log.max_queue_size", false, "pgha writes each record as it is logged; there is no "
+                    + "queue to bound, and no record is dropped"));
+        }
+        if (written.containsKey("dateformat")) {
+            problems.add(problem("log.dateformat", false, "timestamps keep the format yyyy-MM-dd HH:mm:ss,SSS"));
         }
         return problems;
     }

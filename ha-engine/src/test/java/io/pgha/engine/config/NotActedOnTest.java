@@ -79,6 +79,20 @@ class NotActedOnTest {
     }
 
     @Test
+    @DisplayName("log keys without effect on these logs are warnings; static_fields and traceback_level on a json log file are not")
+    void logKeys() {
+        List<String> stderr = warnings("log: {static_fields: {dc: eu1}, traceback_level: DEBUG, max_queue_size: 500, "
+                + "dateformat: \"%Y\"}\n").stream().map(ConfigProblem::toString).toList();
+        for (String key : List.of("log.static_fields", "log.traceback_level", "log.max_queue_size", "log.dateformat")) {
+            assertTrue(stderr.stream().anyMatch(t -> t.startsWith(key) && t.contains("does not act on it")),
+                    key + " in " + stderr);
+        }
+        List<String> jsonFile = warnings("log: {type: json, dir: /tmp, static_fields: {dc: eu1}, "
+                + "traceback_level: DEBUG}\n").stream().map(ConfigProblem::toString).toList();
+        assertTrue(jsonFile.stream().noneMatch(t -> t.startsWith("log.")), jsonFile.toString());
+    }
+
+    @Test
     @DisplayName("pause is acted on: it is not reported")
     void pauseIsActedOn() {
         assertTrue(warnings("bootstrap: {dcs: {pause: true}}\n").stream()

@@ -1,5 +1,7 @@
 package io.pgha.engine.ha;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -41,5 +43,28 @@ class HttpPeerProbeTest {
         }
         assertTrue(appender.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
                 && e.getFormattedMessage().startsWith("Request failed to n2: GET " + url)), appender.list.toString());
+    }
+
+    @Test
+    @DisplayName("a Patroni 3.0.x member's GET /patroni is read: role master is a running primary, a replica's WAL is "
+            + "the larger of received and replayed")
+    void readsPatroni30Answers() {
+        // the shapes Patroni 3.0.2's REST API answers with (api.py get_postgresql_status), as a mixed cluster sees them
+        PeerStatus primary = HttpPeerProbe.parse("p1", "{\"state\": \"running\", \"postmaster_start_time\": "
+                + "\"2026-12-05 14:15:01.1+00:00\", \"role\": \"master\", \"server_version\": 150010, "
+                + "\"xlog\": {\"location\": 83886080}, \"timeline\": 2, \"replication\": [], "
+                + "\"dcs_last_seen\": 1796479000, \"database_system_identifier\": \"7446000000000000001\", "
+                + "\"patroni\": {\"version\": \"3.0.2\", \"scope\": \"mixed\"}}").orElseThrow();
+        assertTrue(primary.isRunningPrimary(), primary.toString());
+        assertEquals(83886080L, primary.walPosition());
+        assertEquals(2L, primary.timeline());
+        PeerStatus replica = HttpPeerProbe.parse("p2", "{\"state\": \"running\", \"role\": \"replica\", "
+                + "\"server_version\": 150010, \"xlog\": {\"received_location\": 83886200, "
+                + "\"replayed_location\": 83886100, \"replayed_timestamp\": null, \"paused\": false}, "
+                + "\"timeline\": 2, \"tags\": {\"nofailover\": true}, \"dcs_last_seen\": 1796479000, "
+                + "\"patroni\": {\"version\": \"3.0.2\", \"scope\": \"mixed\"}}").orElseThrow();
+        assertFalse(replica.isRunningPrimary(), replica.toString());
+        assertEquals(83886200L, replica.walPosition());
+        assertTrue(replica.noFailover(), replica.toString());
     }
 }
