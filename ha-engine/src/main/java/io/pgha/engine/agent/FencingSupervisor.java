@@ -4,10 +4,14 @@ import io.pgha.engine.ha.ExternalFence;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -17,16 +21,21 @@ import org.slf4j.LoggerFactory;
  * The fencing process outside the agent ({@code pgha-fencer.sh}, a bash loop of builtins): started by the agent in its
  * own session so that it outlives the agent, adopted by the next agent if one still runs, restarted when it dies. The
  * agent talks to it through one small state file, replaced atomically: the deadline on {@code /proc/uptime}'s
- * monotonic clock and the postmaster to stop.
+ * monotonic clock and the postmaster to stop. The fencer sleeps until that deadline; a line written to its FIFO wakes
+ * it when the deadline moves earlier.
  */
 final class FencingSupervisor implements ExternalFence, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FencingSupervisor.class);
     private static final String SCRIPT = "pgha-fencer.sh";
+    /** The fencer's longest nap (IDLE_NAP in the script). */
+    private static final int IDLE_NAP_SECONDS = 10;
+    private static final byte[] NEWLINE = {'\n'};
 
     private final Path dir;
     private final Path state;
     private final Path script;
     private final Path log;
+    private final Path tick;
     private long pid;
     private long deadlineCentis;
     private long postmaster;
@@ -36,6 +45,7 @@ final class FencingSupervisor implements ExternalFence, AutoCloseable {
         this.state = dir.resolve("state");
         this.script = dir.resolve(SCRIPT);
         this.log = dir.resolve("fencer.log");
+        this.tick = dir.resolve("fencer.tick");
     }
 
     /** Starts the fencer (or adopts the one a previous agent left running) under {@code stateRoot/fencer}. */
@@ -71,7 +81,13 @@ final class FencingSupervisor implements ExternalFence, AutoCloseable {
     @Override
     public synchronized void arm(long deadlineNanos, Optional<Long> postmasterPid) {
         long centis = uptimeCentis() + Math.max(0, (deadlineNanos - System.nanoTime()) / 10_000_000L);
+        // the fencer sleeps until the deadline it last read: a later one (a renewal) it finds by itself when it
+        // wakes, an earlier one (armed from disarmed, a shorter ttl) it must be told about now
+        boolean sooner = deadlineCentis == 0 || centis < deadlineCentis;
         writeState(centis, postmasterPid.orElse(0L), false);
+        if (sooner) {
+            wake();
+        }
     }
 
     @Override
@@ -94,6 +110,23 @@ final class FencingSupervisor implements ExternalFence, AutoCloseable {
     @Override
     public synchronized void close() {
         writeState(0, 0, true);
+        wake();
+    }
+
+    /**
+     * Writes a line to the fencer's FIFO, which ends its nap so that it re-reads the state file at once. The FIFO is
+     * opened for reading and writing: on Linux that never blocks, even when no fencer holds the other end (a
+     * write-only open would wait for a reader for ever), and what nobody reads is dropped when this end closes.
+     */
+    private void wake() {
+        try (FileChannel tick = FileChannel.open(this.tick, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            tick.write(ByteBuffer.wrap(NEWLINE));
+        } catch (NoSuchFileException e) {
+            // the fencer has not created its FIFO yet: it reads the state file before its first nap
+        } catch (IOException e) {
+            LOG.warn("cannot wake the fencing supervisor through {}: {}; it reads the new deadline within {} s",
+                    this.tick, e.getMessage(), IDLE_NAP_SECONDS);
+        }
     }
 
     private void spawn() {

@@ -256,8 +256,12 @@ public final class RestApiServer implements AutoCloseable {
             return t;
         };
         // AbortPolicy: when saturated, the JDK server closes the new connection instead of queueing without bound
-        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
-                factory, new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queue), factory, new ThreadPoolExecutor.AbortPolicy());
+        // an idle agent keeps no idle workers (nor their stacks): a minute without requests ends them, and the next
+        // request starts one again
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Configures a {@link RestApiServer}; not thread-safe. */

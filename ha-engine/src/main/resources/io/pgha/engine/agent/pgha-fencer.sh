@@ -6,12 +6,17 @@
 # usage: pgha-fencer.sh STATE_FILE AGENT_PID
 # STATE_FILE holds "deadline=<centiseconds of /proc/uptime>" (0: disarmed), "postmaster=<pid>" and "stop=0|1"; the
 # agent rewrites it atomically. /proc/uptime is a monotonic clock: wall-clock jumps do not move the deadline.
-# The loop runs only shell builtins (no process is forked while nothing happens) and wakes five times a second.
+# The loop runs only shell builtins (no process is forked while nothing happens) and wakes only when it must: at the
+# deadline it last read (the agent moves it later with each renewal, which needs no wake-up: the fencer re-reads the
+# state file at the old deadline and sleeps on to the new one), when the agent writes a line to the fencer.tick FIFO
+# (it does so when it arms from disarmed, moves the deadline earlier, or stops), and every IDLE_NAP seconds while
+# disarmed, only to notice that the agent is gone and exit.
 set -u
 state=$1
 agent=$2
 dir=${state%/*}
 tick="$dir/fencer.tick"
+IDLE_NAP=10
 echo $$ > "$dir/fencer.pid"
 [ -p "$tick" ] || mkfifo -m 600 "$tick"
 exec 3<>"$tick"
@@ -75,9 +80,18 @@ while :; do
         fence "$postmaster"
         fenced_for=$deadline
     fi
-    if { [ "$deadline" -eq 0 ] || [ "$fenced_for" = "$deadline" ]; } && ! alive "$agent"; then
-        log "the agent $agent is gone and nothing is armed; exiting"
-        exit 0
+    if [ "$deadline" -eq 0 ] || [ "$fenced_for" = "$deadline" ]; then
+        if ! alive "$agent"; then
+            log "the agent $agent is gone and nothing is armed; exiting"
+            exit 0
+        fi
+        nap "$IDLE_NAP"
+    else
+        # sleep until the deadline (centiseconds as seconds.cc), or until the agent writes to the FIFO
+        left=$((deadline - now))
+        [ "$left" -gt $((IDLE_NAP * 100)) ] && left=$((IDLE_NAP * 100))
+        [ "$left" -lt 1 ] && left=1
+        printf -v frac '%02d' $((left % 100))
+        nap "$((left / 100)).$frac"
     fi
-    nap 0.2
 done

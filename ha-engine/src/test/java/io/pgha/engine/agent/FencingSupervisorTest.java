@@ -98,6 +98,54 @@ class FencingSupervisorTest {
     }
 
     @Test
+    @DisplayName("a deadline moved earlier wakes it: it fences at the new deadline, not the one it slept towards")
+    void earlierDeadlineWakesIt() throws Exception {
+        fencer = FencingSupervisor.start(stateRoot);
+        assertTrue(await(Duration.ofSeconds(5), () -> pidFileSays() > 0), "the fencer wrote its pid");
+        postmaster = standInPostmaster();
+        fencer.arm(System.nanoTime() + Duration.ofSeconds(60).toNanos(), Optional.of(postmaster.pid()));
+        Thread.sleep(300); // lets it read the far deadline and fall asleep towards it
+        fencer.arm(System.nanoTime() + Duration.ofSeconds(1).toNanos(), Optional.of(postmaster.pid()));
+        assertTrue(postmaster.waitFor(8, java.util.concurrent.TimeUnit.SECONDS), "fenced at the earlier deadline");
+    }
+
+    @Test
+    @DisplayName("it sleeps while nothing happens: no periodic wake-ups, disarmed or armed with a far deadline")
+    void quietWhileIdle() throws Exception {
+        fencer = FencingSupervisor.start(stateRoot);
+        assertTrue(await(Duration.ofSeconds(5), () -> pidFileSays() > 0), "the fencer wrote its pid");
+        long pid = fencerPid();
+        postmaster = standInPostmaster();
+        Thread.sleep(300);
+        long before = contextSwitches(pid);
+        Thread.sleep(2000);
+        long disarmed = contextSwitches(pid) - before;
+        fencer.arm(System.nanoTime() + Duration.ofSeconds(30).toNanos(), Optional.of(postmaster.pid()));
+        Thread.sleep(300);
+        before = contextSwitches(pid);
+        for (int i = 0; i < 4; i++) {
+            // renewals move the deadline later: the fencer finds them when it wakes, they do not wake it
+            fencer.arm(System.nanoTime() + Duration.ofSeconds(30).toNanos(), Optional.of(postmaster.pid()));
+            Thread.sleep(500);
+        }
+        long armed = contextSwitches(pid) - before;
+        // the old loop woke five times a second: ten or more in each window
+        assertTrue(disarmed <= 2, "disarmed, it woke " + disarmed + " times in 2 s");
+        assertTrue(armed <= 2, "armed, it woke " + armed + " times in 2 s");
+        assertTrue(postmaster.isAlive(), "not fenced before the deadline");
+    }
+
+    private static long contextSwitches(long pid) throws java.io.IOException {
+        long n = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                n += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return n;
+    }
+
+    @Test
     @DisplayName("a dead fencer is started again, and a running one is adopted by the next agent")
     void restartedAndAdopted() throws Exception {
         fencer = FencingSupervisor.start(stateRoot);
