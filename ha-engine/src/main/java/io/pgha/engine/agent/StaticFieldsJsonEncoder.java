@@ -2,7 +2,7 @@ package io.pgha.engine.agent;
 
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import io.pgha.spi.json.Json;
+import io.pgha.engine.json.EngineJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -16,7 +16,7 @@ final class StaticFieldsJsonEncoder extends JsonEncoder {
 
     StaticFieldsJsonEncoder(Map<String, Object> fields) {
         // rendered once: the fields are the same in every record
-        this.members = fields.entrySet().stream().map(e -> Json.write(e.getKey()) + ":" + Json.write(e.getValue()) + ",")
+        this.members = fields.entrySet().stream().map(e -> EngineJson.write(e.getKey()) + ":" + EngineJson.write(e.getValue()) + ",")
                 .collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
     }
 

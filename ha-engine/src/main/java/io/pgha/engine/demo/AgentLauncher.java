@@ -30,8 +30,11 @@ public final class AgentLauncher {
      * own JVM come after them and so win.
      */
     public static final List<String> AGENT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx192m",
-            "-XX:MaxMetaspaceSize=128m", "-Xss512k", "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1",
-            "-XX:+ExitOnOutOfMemoryError");
+            "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "-XX:MaxMetaspaceSize=128m", "-Xss512k",
+            "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:CompileThresholdScaling=0.05", "-XX:-UseCodeCacheFlushing", "-XX:-UsePerfData",
+            "-XX:+UnlockDiagnosticVMOptions", "-XX:GuaranteedSafepointInterval=0", "-XX:AsyncDeflationInterval=2000",
+            "-Dio.netty.allocator.type=unpooled", "-XX:+ExitOnOutOfMemoryError");
 
     static final String MAIN_CLASS = "io.pgha.engine.cli.Main";
 
