@@ -35,6 +35,8 @@ final class LeaderLease {
     private long lastLatency;
 
     private final Watchdog watchdog;
+    /** Automatic mode found no usable watchdog for this leadership; it is tried again at the next one. */
+    private boolean goingWithoutWatchdog;
 
     LeaderLease(DcsClient dcs, LeaseGuard guard, HaClock clock, Duration fenceWorstCase, HaPolicy policy,
             Watchdog watchdog) {
@@ -52,14 +54,16 @@ final class LeaderLease {
      * @return why it could not be, when leadership requires it ({@code watchdog.mode: required}); empty otherwise
      */
     Optional<String> armWatchdog() {
-        if (watchdog.armed()) {
+        if (watchdog.armed() || goingWithoutWatchdog) {
             return Optional.empty();
         }
         Optional<String> failed = watchdog.arm(policy.timings().ttl());
         if (failed.isPresent() && !watchdog.required()) {
+            // automatic mode: said once per leadership, not retried every cycle
             if (watchdog != Watchdog.NONE) {
                 LOG.warn("running without a kernel watchdog: {}", failed.get());
             }
+            goingWithoutWatchdog = true;
             return Optional.empty();
         }
         return failed;
@@ -122,6 +126,7 @@ final class LeaderLease {
     void released() {
         guard.released();
         watchdog.disarm();
+        goingWithoutWatchdog = false;
     }
 
     boolean armed() {

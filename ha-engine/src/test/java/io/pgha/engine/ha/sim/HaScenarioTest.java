@@ -139,6 +139,7 @@ class HaScenarioTest {
         boolean armed;
         int kicks;
         int arms;
+        int attempts;
 
         FakeWatchdog(boolean required, boolean usable) {
             this.required = required;
@@ -157,6 +158,7 @@ class HaScenarioTest {
 
         @Override
         public Optional<String> arm(Duration ttl) {
+            attempts++;
             if (!usable) {
                 return Optional.of("no device");
             }
@@ -179,6 +181,20 @@ class HaScenarioTest {
         public boolean armed() {
             return armed;
         }
+    }
+
+    @Test
+    @DisplayName("watchdog automatic without a device: the leader goes on, trying (and saying so) once per leadership")
+    void watchdogAutomaticWithoutDevice() {
+        world = new SimWorld(1, SimWorld.Config.defaults());
+        SimMember n1 = world.addMember("n1", Map.of());
+        FakeWatchdog none = new FakeWatchdog(false, false);
+        n1.watchdog = none;
+        world.startAgent(n1);
+        assertTrue(world.runUntil(() -> world.healthyUnder("n1"), Duration.ofMinutes(1)), world.describe());
+        world.runFor(Duration.ofMinutes(2));
+        assertTrue(leads("n1"), world.describe());
+        assertEquals(1, none.attempts, "not retried every cycle");
     }
 
     @Test
