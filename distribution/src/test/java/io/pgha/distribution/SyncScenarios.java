@@ -95,30 +95,11 @@ abstract class SyncScenarios {
         for (int round = 1; round <= KILL_ROUNDS; round++) {
             ClusterMember leader = cluster.awaitHealthy(Waits.seconds(120));
             ClusterMember sync = awaitSyncStandby();
-            Writer writer = new Writer(leader, nextId);
-            Thread t = new Thread(writer, "writer-" + round);
-            t.start();
-            Waits.awaitTrue("the writer got 100 commits acknowledged", Waits.seconds(60),
-                    () -> writer.acked.size() >= 100, () -> writer.acked.size() + " acknowledged, " + writer.error);
-            long postmaster = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
-            long start = System.nanoTime();
-            Procs.signal(leader.agentPid(), Procs.Sig.KILL);
-            Procs.signal(postmaster, Procs.Sig.KILL);
-            assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
-            assertTrue(Procs.awaitDeath(postmaster, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
-            writer.stop.set(true);
-            t.join(Waits.seconds(60).toMillis());
-            assertTrue(!t.isAlive(), "the writer did not stop");
-
-            ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(TestCluster.TTL + 40));
-            double took = Waits.secondsSince(start);
-            assertEquals(sync.name(), newLeader.name(), "only the synchronous standby may take over");
-            Set<Long> present = ids(newLeader);
-            List<Long> lost = writer.acked.stream().filter(id -> !present.contains(id)).toList();
-            assertEquals(List.of(), lost, "acknowledged commits missing on " + newLeader);
+            Crash crash = killUnderWriter(leader, nextId, "writer-" + round);
+            assertEquals(sync.name(), crash.newLeader().name(), "only the synchronous standby may take over");
             report("round %d: %d commits acknowledged by %s, all present on %s after a %s failover",
-                    round, writer.acked.size(), leader, newLeader, Waits.fmt(took));
-            nextId = writer.next + 1;
+                    round, crash.writer().acked.size(), leader, crash.newLeader(), Waits.fmt(crash.took()));
+            nextId = crash.writer().next + 1;
 
             leader.start();
             cluster.awaitHealthy(Waits.seconds(180));
@@ -145,27 +126,9 @@ abstract class SyncScenarios {
             assertEquals(503, v.healthCheck("/sync"), v + " is no priority-based synchronous standby");
         }
 
-        Writer writer = new Writer(leader, 1_000_000);
-        Thread t = new Thread(writer, "writer-quorum");
-        t.start();
-        Waits.awaitTrue("the writer got 100 commits acknowledged", Waits.seconds(60),
-                () -> writer.acked.size() >= 100, () -> writer.acked.size() + " acknowledged, " + writer.error);
-        long postmaster = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
-        long start = System.nanoTime();
-        Procs.signal(leader.agentPid(), Procs.Sig.KILL);
-        Procs.signal(postmaster, Procs.Sig.KILL);
-        assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
-        assertTrue(Procs.awaitDeath(postmaster, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
-        writer.stop.set(true);
-        t.join(Waits.seconds(60).toMillis());
-        assertTrue(!t.isAlive(), "the writer did not stop");
-
-        ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(TestCluster.TTL + 40));
-        Set<Long> present = ids(newLeader);
-        List<Long> lost = writer.acked.stream().filter(id -> !present.contains(id)).toList();
-        assertEquals(List.of(), lost, "acknowledged commits missing on " + newLeader);
+        Crash crash = killUnderWriter(leader, 1_000_000, "writer-quorum");
         report("quorum commit (%s): %d commits acknowledged by %s, all present on %s after a %s failover", names,
-                writer.acked.size(), leader, newLeader, Waits.fmt(Waits.secondsSince(start)));
+                crash.writer().acked.size(), leader, crash.newLeader(), Waits.fmt(crash.took()));
         leader.start();
         cluster.awaitHealthy(Waits.seconds(180));
     }
@@ -187,6 +150,38 @@ abstract class SyncScenarios {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** What a kill of the primary under a writer left: the writer, the member that took over, and how long it took. */
+    private record Crash(Writer writer, ClusterMember newLeader, double took) {
+    }
+
+    /**
+     * Starts a writer on {@code leader} from id {@code firstId}, kills the leader's agent and postmaster with SIGKILL
+     * once 100 commits were acknowledged, waits for a new primary, and checks that it holds every acknowledged commit.
+     */
+    private Crash killUnderWriter(ClusterMember leader, long firstId, String threadName) throws Exception {
+        Writer writer = new Writer(leader, firstId);
+        Thread t = new Thread(writer, threadName);
+        t.start();
+        Waits.awaitTrue("the writer got 100 commits acknowledged", Waits.seconds(60),
+                () -> writer.acked.size() >= 100, () -> writer.acked.size() + " acknowledged, " + writer.error);
+        long postmaster = leader.postmasterPid().orElseThrow(() -> new AssertionError("no postmaster pid"));
+        long start = System.nanoTime();
+        Procs.signal(leader.agentPid(), Procs.Sig.KILL);
+        Procs.signal(postmaster, Procs.Sig.KILL);
+        assertTrue(leader.awaitAgentExit(Duration.ofSeconds(10)), "agent survived SIGKILL");
+        assertTrue(Procs.awaitDeath(postmaster, Duration.ofSeconds(10)), "postmaster survived SIGKILL");
+        writer.stop.set(true);
+        t.join(Waits.seconds(60).toMillis());
+        assertTrue(!t.isAlive(), "the writer did not stop");
+
+        ClusterMember newLeader = cluster.awaitNewPrimary(leader, Waits.seconds(TestCluster.TTL + 40));
+        double took = Waits.secondsSince(start);
+        Set<Long> present = ids(newLeader);
+        List<Long> lost = writer.acked.stream().filter(id -> !present.contains(id)).toList();
+        assertEquals(List.of(), lost, "acknowledged commits missing on " + newLeader);
+        return new Crash(writer, newLeader, took);
+    }
 
     private List<String> syncStandbys() {
         return cluster.clusterView().map(v -> TestCluster.entries(v).values().stream()
