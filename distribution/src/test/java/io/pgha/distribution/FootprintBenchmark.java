@@ -31,9 +31,10 @@ import org.junit.jupiter.api.Test;
  * during the window (context switches per second, from {@code /proc/<pid>/task/<tid>/status}), and the footprint of
  * the fencing supervisor, a separate process beside every agent.
  *
- * <p>{@code mvn -pl distribution -am verify -Pbenchmarks -Dit.test=FootprintBenchmark} ({@code -Dbench.idle.seconds},
- * {@code -Dbench.dcs=etcd3} or {@code zookeeper} for one of them). {@code PGHA_JAVA_OPTS} in the environment reaches
- * the agents, which is how launcher flags are tried before they become defaults.
+ * <p>{@code mvn -pl distribution -am verify -Pbenchmarks -Dit.test=FootprintBenchmark} ({@code -Dbench.idle.seconds}
+ * long, after {@code -Dbench.settle.seconds} of settling; {@code -Dbench.dcs=etcd3} or {@code zookeeper} for one of
+ * them). {@code PGHA_JAVA_OPTS} in the environment reaches the agents, which is how launcher flags are tried before
+ * they become defaults.
  */
 class FootprintBenchmark {
 
@@ -55,7 +56,7 @@ class FootprintBenchmark {
             cluster.startAll();
             cluster.awaitHealthy(Waits.seconds(150));
             // let start-up work (JIT, class loading, bootstrap) settle before the idle window
-            Thread.sleep(Duration.ofSeconds(20).toMillis());
+            Thread.sleep(Duration.ofSeconds(Integer.getInteger("bench.settle.seconds", 20)).toMillis());
             Map<ClusterMember, Map<String, ThreadSample>> before = new LinkedHashMap<>();
             Map<ClusterMember, Optional<Long>> fencers = new LinkedHashMap<>();
             Map<ClusterMember, long[]> fencerBefore = new LinkedHashMap<>();
