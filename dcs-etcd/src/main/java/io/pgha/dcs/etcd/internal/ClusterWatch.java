@@ -14,7 +14,9 @@ import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.spi.dcs.PatroniLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -51,6 +53,10 @@ final class ClusterWatch implements AutoCloseable {
     private boolean running;
     private boolean established;
     private boolean closed;
+    /** Bumped whenever the stream may have missed an event: a break, a restart, a stop, a start "from now". */
+    private long continuity;
+    /** For each key seen in an event since the client started: the revision of its latest change. */
+    private final Map<String, Long> lastChange = new HashMap<>();
 
     ClusterWatch(EtcdConnection connection, String prefix) {
         this.connection = connection;
@@ -93,6 +99,7 @@ final class ClusterWatch implements AutoCloseable {
         synchronized (lock) {
             if (listeners.remove(listener) && listeners.isEmpty() && running) {
                 running = false;
+                continuity++;
                 session++;
                 old = watcher;
                 watcher = null;
@@ -120,6 +127,30 @@ final class ClusterWatch implements AutoCloseable {
         }
     }
 
+    /**
+     * A mark of the stream's unbroken stretch, taken before a call whose answer is to be checked against later
+     * events; {@link #unchangedSince} accepts only a mark of the current stretch.
+     */
+    long continuity() {
+        synchronized (lock) {
+            return continuity;
+        }
+    }
+
+    /**
+     * Whether the stream, live and unbroken since {@code mark} was taken, has delivered no change to {@code key} after
+     * {@code revision}. {@code false} whenever the watch cannot tell: not running, not yet confirmed by the store, or
+     * restarted since the mark (events may have been missed).
+     *
+     * <p>An event is delivered a few milliseconds after its write: a change that recent can still be missing.
+     */
+    boolean unchangedSince(String key, long revision, long mark) {
+        synchronized (lock) {
+            return running && established && watcher != null && mark == continuity
+                    && lastChange.getOrDefault(key, 0L) <= revision;
+        }
+    }
+
     // jetcd calls our listener while holding its own lock, so jetcd is never called while holding ours.
     private void open(long mySession, long from) {
         // progress notifications move our revision forward on a quiet prefix, so that a restart does not replay (or
@@ -130,6 +161,7 @@ final class ClusterWatch implements AutoCloseable {
                 return;
             }
             established = false;
+            continuity++;
             if (from > 0) {
                 nextRevision = Math.max(nextRevision, from);
             }
@@ -168,6 +200,8 @@ final class ClusterWatch implements AutoCloseable {
             }
             old = watcher;
             watcher = null;
+            established = false;
+            continuity++;
             mySession = ++session;
             from = nextRevision;
         }
@@ -213,6 +247,7 @@ final class ClusterWatch implements AutoCloseable {
                 if (nextRevision == 0) {
                     // started "from now" (after a compaction or without a revision): changes before it may be lost
                     nextRevision = response.getHeader().getRevision() + 1;
+                    continuity++;
                     kinds.add(ChangeKind.OTHER);
                 }
             }
@@ -220,8 +255,11 @@ final class ClusterWatch implements AutoCloseable {
                 nextRevision = Math.max(nextRevision, response.getHeader().getRevision() + 1);
             }
             for (WatchEvent e : response.getEvents()) {
-                nextRevision = Math.max(nextRevision, e.getKeyValue().getModRevision() + 1);
-                kinds.add(kindOf(e.getKeyValue().getKey().toString(StandardCharsets.UTF_8)));
+                long revision = e.getKeyValue().getModRevision();
+                nextRevision = Math.max(nextRevision, revision + 1);
+                String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+                lastChange.merge(key, revision, Math::max);
+                kinds.add(kindOf(key));
             }
         }
         notifyListeners(kinds);
@@ -232,6 +270,8 @@ final class ClusterWatch implements AutoCloseable {
             if (mySession != session) {
                 return;
             }
+            established = false;
+            continuity++;
             if (Failures.unwrap(t) instanceof CompactedException) {
                 // events between our revision and the compaction are gone; listeners must re-read
                 nextRevision = 0;
@@ -254,6 +294,8 @@ final class ClusterWatch implements AutoCloseable {
             if (mySession != session || closed) {
                 return;
             }
+            established = false;
+            continuity++;
         }
         // jetcd gave up on this stream (compaction, a refused watch, a closed client): start another one
         scheduleRestart("the watch stream ended");
@@ -297,6 +339,7 @@ final class ClusterWatch implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             running = false;
+            continuity++;
             session++;
             listeners.clear();
             old = watcher;

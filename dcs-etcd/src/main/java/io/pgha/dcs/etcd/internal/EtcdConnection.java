@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -50,6 +51,8 @@ final class EtcdConnection implements AutoCloseable {
         }
     }
 
+    /** Calls started, retries not counted (how much an agent asks of the store: see EtcdOwnedKeysIT). */
+    private final AtomicLong callsStarted = new AtomicLong();
     private final Function<DcsTimings, Client> factory;
     private final String endpoints;
     private final List<Consumer<Generation>> rebuildListeners = new CopyOnWriteArrayList<>();
@@ -96,7 +99,12 @@ final class EtcdConnection implements AutoCloseable {
      * @throws LeaseNotFoundException when the store says a lease in the request does not exist
      * @throws DcsUnavailableException on anything else that does not succeed in time
      */
+    long callsStarted() {
+        return callsStarted.get();
+    }
+
     <T> T call(String what, Function<Client, CompletableFuture<T>> op) {
+        callsStarted.incrementAndGet();
         Duration retryTimeout = timings.retryTimeout();
         long start = System.nanoTime();
         long deadline = start + retryTimeout.toNanos();
