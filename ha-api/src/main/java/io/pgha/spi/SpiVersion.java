@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public record SpiVersion(int major, int minor) implements Comparable<SpiVersion> {
 
     /** The SPI version this copy of {@code ha-api} defines. Kept equal to the build's {@code pgha.spi.version}. */
-    public static final SpiVersion CURRENT = new SpiVersion(1, 0);
+    public static final SpiVersion CURRENT = new SpiVersion(1, 1);
 
     /** Name of the jar-manifest attribute in which a plugin records the SPI version it was built against. */
     public static final String MANIFEST_ATTRIBUTE = "Pgha-Spi-Version";

@@ -41,6 +41,21 @@ public interface DcsClient extends AutoCloseable {
     ClusterState read();
 
     /**
+     * The cluster as the HA loop reads it once per cycle: consistent like {@link #read()}, and at most a little older
+     * than a fresh read. A backend with a live watch on the cluster may answer from its last read when the watch,
+     * unbroken since, has delivered no change after it; events arrive in the store's order, so such an answer is the
+     * store's state as of its latest delivered change. It must read afresh after any write of its own, and at least
+     * every few seconds whatever the watch says. Callers that must see another client's write that has just completed
+     * (the REST API, tools) use {@link #read()}.
+     *
+     * @throws DcsUnavailableException when the store cannot be read within the retry timeout
+     * @since 1.1 (a default method: a fresh {@link #read()})
+     */
+    default ClusterState readRecent() {
+        return read();
+    }
+
+    /**
      * Races for the leader lock: creates the leader key holding this member's name, bound to the TTL, if and only
      * if no leader key exists.
      *

@@ -74,14 +74,15 @@ final class HaModule extends AbstractModule {
         return KernelWatchdog.of(config.watchdog());
     }
 
-    /** The policy is re-derived every cycle from the file in force and the DCS {@code config} key. */
+    /** The policy follows the file in force and the DCS {@code config} key; it is rebuilt when either changes. */
     @Provides
     @Singleton
     Ha ha(MemberIdentity me, DcsClient dcs, PostgresDatabase database, HttpPeerProbe probe, LeaseGuard guard,
             HaClock clock, AtomicReference<LoadedConfig> current, AtomicReference<DynamicConfig> dynamic,
             @Named(ConfigModule.FILE_GENERATION) AtomicLong generation, io.pgha.engine.ha.Watchdog watchdog) {
         return new Ha(me, dcs, database, probe, guard, clock,
-                cluster -> Agent.policy(current.get().config(), cluster, dynamic, generation.get()), watchdog);
+                new PolicyCache(() -> current.get().config(), generation::get,
+                        cluster -> Agent.policy(current.get().config(), cluster, dynamic, generation.get())), watchdog);
     }
 
     @Provides

@@ -258,7 +258,8 @@ public final class Ha {
             if (renewedOnly.isPresent()) {
                 return renewedOnly.get();
             }
-            cluster = dcs.read();
+            // once per cycle: a backend with a live watch answers from its last read while nothing changed
+            cluster = dcs.readRecent();
             dcsLastSeen = clock.now();
             failsafe.observed(cluster);
         } catch (DcsUnavailableException e) {

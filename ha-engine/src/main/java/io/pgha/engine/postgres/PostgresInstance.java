@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,17 @@ public final class PostgresInstance implements AutoCloseable {
     private final AtomicReference<Postmaster> postmaster = new AtomicReference<>();
     private final List<Consumer<PostmasterExit>> exitListeners = new CopyOnWriteArrayList<>();
     private volatile ProcessState state = ProcessState.STOPPED;
+    /** pending_restart as last read, and the configuration load it belongs to. */
+    private volatile PendingAsOf pending = PendingAsOf.NONE;
+
+    /**
+     * What pg_settings said needs a restart, after the configuration load of {@code loadedAt}. The flags change only
+     * when the server reads its files again (a reload, by anyone, or a restart), which moves {@code
+     * pg_conf_load_time()}: until then there is nothing new to read, and an idle cycle skips the query.
+     */
+    private record PendingAsOf(Instant loadedAt, Map<String, PendingChange> changes) {
+        static final PendingAsOf NONE = new PendingAsOf(Instant.EPOCH, Map.of());
+    }
 
     public PostgresInstance(PostgresSettings settings, DatabaseCommandRunner runner) {
         this.settings = Objects.requireNonNull(settings, "settings is null");
@@ -180,7 +192,7 @@ public final class PostgresInstance implements AutoCloseable {
         List<ReplicationConnection> replication = List.of();
         Optional<String> error = Optional.empty();
         try {
-            pending = sql.pendingRestart();
+            pending = pendingRestart(status.confLoadTime());
             if (!status.inRecovery()) {
                 replication = sql.replication();
             }
@@ -188,6 +200,15 @@ public final class PostgresInstance implements AutoCloseable {
             error = Optional.of(e.getMessage());
         }
         return new InstanceObservation(process, Optional.of(status), pending, replication, error);
+    }
+
+    private Map<String, PendingChange> pendingRestart(Instant confLoadTime) {
+        PendingAsOf known = pending;
+        if (!known.loadedAt().equals(confLoadTime)) {
+            known = new PendingAsOf(confLoadTime, sql.pendingRestart());
+            pending = known;
+        }
+        return known.changes();
     }
 
     /** {@code postmaster.pid} as it is now. */

@@ -161,14 +161,19 @@ public final class PostgresSql implements AutoCloseable {
                    pg_catalog.current_setting('server_version_num')::int,
                    r.status, r.received_tli, r.flushed_lsn::text, r.latest_end_lsn::text,
                    r.sender_host, r.sender_port, r.slot_name,
-                   (pg_catalog.pg_control_system()).system_identifier::text
+                   (pg_catalog.pg_control_system()).system_identifier::text,
+                   pg_catalog.pg_conf_load_time()
               FROM (SELECT 1) AS one
               LEFT JOIN pg_catalog.pg_stat_wal_receiver AS r ON true""";
 
-    /** Role, WAL positions, timeline, start time, version, system identifier and WAL receiver, in one query. */
+    /**
+     * Role, WAL positions, timeline, start time, version, system identifier and WAL receiver, in one query. This and
+     * the other queries of every cycle are prepared statements: the driver parses a plain statement's text on every
+     * execution, a prepared one once per connection (and the server plans it once after a few runs).
+     */
     public ServerStatus status() {
         return withConnection("reading the server status", c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS_QUERY)) {
+            try (PreparedStatement st = c.prepareStatement(STATUS_QUERY); ResultSet rs = st.executeQuery()) {
                 rs.next();
                 boolean inRecovery = rs.getBoolean(1);
                 Optional<ServerStatus.WalReceiverStatus> receiver = Optional.empty();
@@ -186,7 +191,8 @@ public final class PostgresSql implements AutoCloseable {
                 }
                 return new ServerStatus(inRecovery, lsn(rs.getString(2)), lsn(rs.getString(3)), lsn(rs.getString(4)),
                         instant(rs.getTimestamp(5)), rs.getBoolean(6), timeline,
-                        rs.getTimestamp(9).toInstant(), rs.getInt(10), receiver, rs.getString(18));
+                        rs.getTimestamp(9).toInstant(), rs.getInt(10), receiver, rs.getString(18),
+                        rs.getTimestamp(19).toInstant());
             }
         });
     }
@@ -206,10 +212,11 @@ public final class PostgresSql implements AutoCloseable {
     public List<ReplicationConnection> replication() {
         return withConnection("reading pg_stat_replication", c -> {
             List<ReplicationConnection> out = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+            try (PreparedStatement st = c.prepareStatement("""
                     SELECT pid, usename, application_name, host(client_addr), state, sync_state, sync_priority,
                            sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text
-                      FROM pg_catalog.pg_stat_replication ORDER BY application_name, pid""")) {
+                      FROM pg_catalog.pg_stat_replication ORDER BY application_name, pid""");
+                    ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(new ReplicationConnection(rs.getLong(1), nz(rs.getString(2)), nz(rs.getString(3)),
                             Optional.ofNullable(rs.getString(4)), nz(rs.getString(5)), nz(rs.getString(6)),
@@ -228,11 +235,11 @@ public final class PostgresSql implements AutoCloseable {
     public Map<String, PendingChange> pendingRestart() {
         return withConnection("reading pending_restart", c -> {
             Map<String, PendingChange> out = new TreeMap<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+            try (PreparedStatement st = c.prepareStatement("""
                     SELECT s.name, pg_catalog.current_setting(s.name),
                            COALESCE((SELECT f.setting FROM pg_catalog.pg_file_settings f
                                       WHERE f.name = s.name ORDER BY f.seqno DESC LIMIT 1), s.boot_val)
-                      FROM pg_catalog.pg_settings s WHERE s.pending_restart""")) {
+                      FROM pg_catalog.pg_settings s WHERE s.pending_restart"""); ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), new PendingChange(nz(rs.getString(2)), nz(rs.getString(3))));
                 }
@@ -284,9 +291,9 @@ public final class PostgresSql implements AutoCloseable {
     public List<ReplicationSlot> replicationSlots() {
         return withConnection("listing replication slots", c -> {
             List<ReplicationSlot> out = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+            try (PreparedStatement st = c.prepareStatement("""
                     SELECT slot_name, slot_type, active, restart_lsn::text, database, plugin
-                      FROM pg_catalog.pg_replication_slots ORDER BY slot_name""")) {
+                      FROM pg_catalog.pg_replication_slots ORDER BY slot_name"""); ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(new ReplicationSlot(rs.getString(1), "physical".equals(rs.getString(2)), rs.getBoolean(3),
                             lsn(rs.getString(4)), Optional.ofNullable(rs.getString(5)),
@@ -327,9 +334,10 @@ public final class PostgresSql implements AutoCloseable {
     public Map<String, LogicalSlot> logicalSlots() {
         return withConnection("listing logical replication slots", c -> {
             Map<String, LogicalSlot> out = new java.util.TreeMap<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+            try (PreparedStatement st = c.prepareStatement("""
                     SELECT slot_name, database, plugin, confirmed_flush_lsn::text
-                      FROM pg_catalog.pg_replication_slots WHERE slot_type = 'logical'""")) {
+                      FROM pg_catalog.pg_replication_slots WHERE slot_type = 'logical'""");
+                    ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), new LogicalSlot(rs.getString(1), rs.getString(2), rs.getString(3),
                             lsn(rs.getString(4))));

@@ -19,11 +19,12 @@ import java.util.Optional;
  * @param serverVersion {@code server_version_num} (150004)
  * @param walReceiver standby: the WAL receiver, when one runs
  * @param systemIdentifier the cluster's system identifier ({@code pg_control_system()}), as a decimal string
+ * @param confLoadTime {@code pg_conf_load_time()}: when the server last read its configuration files
  */
 public record ServerStatus(boolean inRecovery, Optional<Lsn> flushLsn, Optional<Lsn> receiveLsn,
         Optional<Lsn> replayLsn, Optional<Instant> replayTimestamp, boolean replayPaused, long timeline,
         Instant postmasterStartTime, int serverVersion, Optional<WalReceiverStatus> walReceiver,
-        String systemIdentifier) {
+        String systemIdentifier, Instant confLoadTime) {
 
     public ServerStatus {
         Objects.requireNonNull(flushLsn, "flushLsn is null");
@@ -33,6 +34,7 @@ public record ServerStatus(boolean inRecovery, Optional<Lsn> flushLsn, Optional<
         Objects.requireNonNull(postmasterStartTime, "postmasterStartTime is null");
         Objects.requireNonNull(walReceiver, "walReceiver is null");
         Objects.requireNonNull(systemIdentifier, "systemIdentifier is null");
+        Objects.requireNonNull(confLoadTime, "confLoadTime is null");
     }
 
     /** Patroni's {@code xlog_location}: primary flush position; standby the greater of received and replayed. */

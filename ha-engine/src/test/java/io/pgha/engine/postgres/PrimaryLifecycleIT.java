@@ -97,9 +97,11 @@ class PrimaryLifecycleIT {
         params.put("shared_buffers", "32MB");
         params.put("work_mem", "8MB");
         ServerConfig changed = new ServerConfig(params, fixture.config().pgHba(), fixture.config().pgIdent());
+        assertEquals(Map.of(), pg.observe().pendingRestart());
         pg.reload(ServerRole.primary(), changed);
+        // observe() reads pg_settings again only after a configuration load: this one must be noticed
         PgFixture.await("shared_buffers is pending a restart", Duration.ofSeconds(20),
-                () -> pg.sql().pendingRestart().containsKey("shared_buffers"));
+                () -> pg.observe().pendingRestart().containsKey("shared_buffers"));
         assertEquals(new PendingChange("16MB", "32MB"), pg.sql().pendingRestart().get("shared_buffers"));
         PgFixture.await("work_mem is applied", Duration.ofSeconds(20),
                 () -> fixture.psql(pg, "SHOW work_mem").equals("8MB"));
@@ -107,6 +109,17 @@ class PrimaryLifecycleIT {
 
         assertEquals(ProcessState.RUNNING, pg.restart(ServerRole.primary(), changed, StopMode.FAST, PgFixture.START_TIMEOUT));
         assertEquals(Map.of(), pg.sql().pendingRestart());
+        assertEquals(Map.of(), pg.observe().pendingRestart());
+
+        // a reload by someone else (ALTER SYSTEM and pg_reload_conf from a session of theirs) is noticed too
+        fixture.psql(pg, "ALTER SYSTEM SET max_wal_senders = 12");
+        fixture.psql(pg, "SELECT pg_reload_conf()");
+        PgFixture.await("max_wal_senders is pending a restart", Duration.ofSeconds(20),
+                () -> pg.observe().pendingRestart().containsKey("max_wal_senders"));
+        fixture.psql(pg, "ALTER SYSTEM RESET max_wal_senders");
+        fixture.psql(pg, "SELECT pg_reload_conf()");
+        PgFixture.await("max_wal_senders is no longer pending", Duration.ofSeconds(20),
+                () -> !pg.observe().pendingRestart().containsKey("max_wal_senders"));
         assertEquals("32MB", fixture.psql(pg, "SHOW shared_buffers"));
         // leave the server as the other tests expect it
         pg.restart(ServerRole.primary(), fixture.config(), StopMode.FAST, PgFixture.START_TIMEOUT);

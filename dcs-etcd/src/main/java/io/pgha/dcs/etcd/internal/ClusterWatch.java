@@ -57,6 +57,8 @@ final class ClusterWatch implements AutoCloseable {
     private long continuity;
     /** For each key seen in an event since the client started: the revision of its latest change. */
     private final Map<String, Long> lastChange = new HashMap<>();
+    /** The revision of the latest change to any key under the prefix that an event delivered. */
+    private long lastAnyChange;
 
     ClusterWatch(EtcdConnection connection, String prefix) {
         this.connection = connection;
@@ -148,6 +150,13 @@ final class ClusterWatch implements AutoCloseable {
         synchronized (lock) {
             return running && established && watcher != null && mark == continuity
                     && lastChange.getOrDefault(key, 0L) <= revision;
+        }
+    }
+
+    /** Like {@link #unchangedSince} for every key under the prefix at once. */
+    boolean prefixUnchangedSince(long revision, long mark) {
+        synchronized (lock) {
+            return running && established && watcher != null && mark == continuity && lastAnyChange <= revision;
         }
     }
 
@@ -259,6 +268,7 @@ final class ClusterWatch implements AutoCloseable {
                 nextRevision = Math.max(nextRevision, revision + 1);
                 String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
                 lastChange.merge(key, revision, Math::max);
+                lastAnyChange = Math.max(lastAnyChange, revision);
                 kinds.add(kindOf(key));
             }
         }

@@ -51,7 +51,7 @@ final class EtcdConnection implements AutoCloseable {
         }
     }
 
-    /** Calls started, retries not counted (how much an agent asks of the store: see EtcdOwnedKeysIT). */
+    /** Calls started, retries not counted (how much an agent asks of the store: see EtcdIdleCycleIT). */
     private final AtomicLong callsStarted = new AtomicLong();
     private final Function<DcsTimings, Client> factory;
     private final String endpoints;

@@ -2,6 +2,7 @@ package io.pgha.dcs.etcd.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
@@ -9,7 +10,9 @@ import io.etcd.jetcd.Client;
 import io.pgha.dcs.etcd.Etcd3DcsProvider;
 import io.pgha.spi.ConfigSection;
 import io.pgha.spi.dcs.ClusterChangeListener.ChangeKind;
-import io.pgha.spi.dcs.DcsClient;
+import io.pgha.spi.dcs.ClusterState;
+import io.pgha.spi.dcs.LeaderStatus;
+import io.pgha.spi.dcs.Precondition;
 import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.Member;
 import io.pgha.spi.dcs.MemberData;
@@ -29,11 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * An idle agent keeps its leader lock and member key with keepalives alone while the cluster watch vouches for them,
- * and goes back to reading and writing them as soon as anyone else touches them (real etcd).
+ * An idle agent's cycle on etcd: the leader lock and the member key kept with keepalives alone and the cluster read
+ * answered from the last read while the cluster watch shows nothing changed, and back to reading and writing as soon
+ * as anyone touches the cluster (real etcd).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EtcdOwnedKeysIT {
+class EtcdIdleCycleIT {
     private static final DcsTimings TIMINGS =
             new DcsTimings(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2));
     private EtcdProcess etcd;
@@ -87,16 +91,21 @@ class EtcdOwnedKeysIT {
             assertTrue(a.acquireLeader());
             a.publishMember(record("a", 1));
             long version = a.read().member("a").orElseThrow().version();
+            a.readRecent();
             // longer than the ttl: the keys live on keepalives alone
             long until = System.nanoTime() + Duration.ofSeconds(7).toNanos();
             int cycles = 0;
+            long reads = 0;
             while (System.nanoTime() < until) {
                 long before = a.callsStarted();
                 assertTrue(a.refreshLeader(), "the holder lost its lock on an idle cycle");
+                assertEquals(1, a.callsStarted() - before, "an idle refresh should be one keepalive");
+                before = a.callsStarted();
+                a.readRecent();
+                reads += a.callsStarted() - before;
+                before = a.callsStarted();
                 a.publishMember(record("a", 1));
-                assertEquals(2, a.callsStarted() - before,
-                        "an idle refresh and an unchanged publish should be two keepalives, nothing more");
-                a.read();
+                assertEquals(1, a.callsStarted() - before, "an unchanged publish should be one keepalive");
                 cycles++;
                 Timing.pause(Duration.ofMillis(500));
             }
@@ -104,9 +113,50 @@ class EtcdOwnedKeysIT {
             assertEquals(version, m.version(), "the unchanged record was rewritten");
             assertTrue(a.read().isLeader("a"), "the lock expired although its lease was kept alive");
             assertTrue(cycles > 5);
+            // the watch saw no change: the cycle's read is the last one again, until a third of the ttl has passed
+            assertTrue(reads >= 2 && reads <= cycles / 2 + 1, reads + " reads in " + cycles + " idle cycles");
 
             a.publishMember(record("a", 2));
             assertTrue(a.read().member("a").orElseThrow().version() > version, "a changed record was not written");
+        }
+    }
+
+    @Test
+    @DisplayName("readRecent answers from the last read while the watch shows no change, and reads after any change")
+    void readRecentFollowsTheWatch() {
+        try (EtcdDcsClient a = open("recent", "a"); EtcdDcsClient b = open("recent", "b")) {
+            Set<ChangeKind> seen = watched(a);
+            long before = a.callsStarted();
+            ClusterState first = a.readRecent();
+            assertEquals(1, a.callsStarted() - before, "the first readRecent must read");
+            before = a.callsStarted();
+            assertSame(first, a.readRecent(), "nothing changed, yet readRecent read again");
+            assertEquals(0, a.callsStarted() - before);
+
+            seen.clear();
+            assertTrue(b.writeConfig(Map.of("ttl", 30L), Precondition.absent()));
+            Timing.await(Duration.ofSeconds(10), () -> seen.contains(ChangeKind.CONFIG),
+                    () -> "the watch did not report the config write");
+            ClusterState second = a.readRecent();
+            assertEquals(Map.of("ttl", 30L), second.config().orElseThrow().data(),
+                    "another client's write, reported by the watch, is not in readRecent");
+
+            before = a.callsStarted();
+            a.writeStatus(new LeaderStatus(67_108_960L, Map.of(), List.of()));
+            ClusterState third = a.readRecent();
+            assertEquals(67_108_960L, third.status().optime(), "our own write is not in the next readRecent");
+            assertEquals(2, a.callsStarted() - before, "a write of ours must make readRecent read");
+        }
+    }
+
+    @Test
+    @DisplayName("without a watch readRecent is a read every time")
+    void readRecentWithoutWatchReads() {
+        try (EtcdDcsClient a = open("recent-nowatch", "a")) {
+            a.readRecent();
+            long before = a.callsStarted();
+            a.readRecent();
+            assertEquals(1, a.callsStarted() - before, "without a watch readRecent must read");
         }
     }
 
