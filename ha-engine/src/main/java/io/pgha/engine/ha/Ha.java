@@ -51,7 +51,7 @@ public final class Ha {
 
     private final MemberIdentity me;
     private final DcsClient dcs;
-    private final Database database;
+    private final ChangeTrackingDatabase database;
     private final PeerProbe peers;
     private final LeaseGuard guard;
     private final HaClock clock;
@@ -137,7 +137,7 @@ public final class Ha {
         this.watchdog = Objects.requireNonNull(watchdog, "watchdog is null");
         this.me = Objects.requireNonNull(me, "me is null");
         this.dcs = Objects.requireNonNull(dcs, "dcs is null");
-        this.database = Objects.requireNonNull(database, "database is null");
+        this.database = new ChangeTrackingDatabase(Objects.requireNonNull(database, "database is null"));
         this.peers = Objects.requireNonNull(peers, "peers is null");
         this.guard = Objects.requireNonNull(guard, "guard is null");
         this.clock = Objects.requireNonNull(clock, "clock is null");
@@ -287,6 +287,7 @@ public final class Ha {
         lease.policy(next);
 
         PgObservation pg = observe();
+        long changesSinceObserved = database.changes();
         if (serverConfigChanged && pg.isRunning()) {
             reloadPostgres();
         }
@@ -303,7 +304,9 @@ public final class Ha {
             msg = "Error communicating with PostgreSQL: " + e.getMessage() + ". Will try again later";
         }
         if (lease.fits(OBSERVE_BOUND.plus(lease.callCost()))) {
-            pg = observe();
+            if (database.changes() != changesSinceObserved) {
+                pg = observe(); // publish what this cycle did, not what it started from
+            }
             publishMember(pg);
         }
         boolean leads = pg.isRunningPrimary() || policy.standbyCluster() && pg.isRunningReplica();

@@ -10,6 +10,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
@@ -26,11 +27,22 @@ final class ZkCalls {
     private final ZooKeeper zk;
     private final long deadlineNanos;
     private final List<ACL> acl;
+    private final Runnable beforeWrite;
 
     ZkCalls(ZooKeeper zk, long deadlineNanos, List<ACL> acl) {
+        this(zk, deadlineNanos, acl, () -> { });
+    }
+
+    private ZkCalls(ZooKeeper zk, long deadlineNanos, List<ACL> acl, Runnable beforeWrite) {
         this.zk = zk;
         this.deadlineNanos = deadlineNanos;
         this.acl = acl;
+        this.beforeWrite = beforeWrite;
+    }
+
+    /** The same calls, running {@code hook} before every write (create, set, delete, a multi that writes). */
+    ZkCalls beforeEachWrite(Runnable hook) {
+        return new ZkCalls(zk, deadlineNanos, acl, hook);
     }
 
     /** The session the calls run in: the owner of the ephemeral nodes they create. */
@@ -80,6 +92,7 @@ final class ZkCalls {
 
     private Stat createOnce(String path, byte[] data, CreateMode mode)
             throws KeeperException, InterruptedException, TimeoutException {
+        beforeWrite.run();
         CompletableFuture<Stat> f = new CompletableFuture<>();
         zk.create(path, data, acl, mode, (rc, p, ctx, name, stat) -> complete(f, rc, p, stat), null);
         return await(f);
@@ -98,6 +111,7 @@ final class ZkCalls {
 
     /** Sets the data if the version matches ({@code -1}: any). */
     Stat setData(String path, byte[] data, int version) throws KeeperException, InterruptedException, TimeoutException {
+        beforeWrite.run();
         CompletableFuture<Stat> f = new CompletableFuture<>();
         zk.setData(path, data, version, (rc, p, ctx, stat) -> complete(f, rc, p, stat), null);
         return await(f);
@@ -105,6 +119,7 @@ final class ZkCalls {
 
     /** Deletes if the version matches ({@code -1}: any). */
     void delete(String path, int version) throws KeeperException, InterruptedException, TimeoutException {
+        beforeWrite.run();
         CompletableFuture<Boolean> f = new CompletableFuture<>();
         zk.delete(path, version, (rc, p, ctx) -> complete(f, rc, p, Boolean.TRUE), null);
         await(f);
@@ -116,6 +131,10 @@ final class ZkCalls {
      * operation failed. Only a failure of the request as a whole (connection loss, ...) is thrown.
      */
     List<OpResult> multi(List<Op> ops) throws KeeperException, InterruptedException, TimeoutException {
+        if (ops.stream().anyMatch(op -> op.getType() != ZooDefs.OpCode.getData
+                && op.getType() != ZooDefs.OpCode.getChildren)) {
+            beforeWrite.run();
+        }
         CompletableFuture<List<OpResult>> f = new CompletableFuture<>();
         zk.multi(ops, (rc, p, ctx, results) -> {
             if (results != null) {

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -99,6 +100,14 @@ public final class ZooKeeperDcsClient implements DcsClient {
     private final Lease memberLease;
 
     private volatile DcsTimings timings;
+    /**
+     * Counts everything after which the last read may no longer be the cluster's state: a change the watch reported,
+     * a write of ours, a connection event, a watch started or stopped. {@link #readRecent()} reuses its last read
+     * only while this has not moved.
+     */
+    private final AtomicLong changes = new AtomicLong();
+    /** The last read of {@link #readRecent()}, with the change count before it and when it started. */
+    private volatile LastRead lastRead;
     private volatile ZkSession session;
     private volatile boolean renewSession;
     private volatile boolean closed;
@@ -137,6 +146,37 @@ public final class ZooKeeperDcsClient implements DcsClient {
     }
 
     // ---------------------------------------------------------------------------------------------- reads
+
+    private record LastRead(ClusterState state, long changes, long atNanos) {
+    }
+
+    /**
+     * The last read again while an initialised watch runs and nothing has happened since it was taken (see {@link
+     * #changes}), for at most a third of the ttl (a backstop for a watch that stalls silently: a change is then seen
+     * that much later, never out of order); otherwise a fresh {@link #read()}. ZooKeeper delivers a watch event to a
+     * client before that client can read the change, so an idle cluster costs a replica no read at all.
+     */
+    @Override
+    public ClusterState readRecent() {
+        LastRead last = lastRead;
+        if (last != null && last.changes() == changes.get() && watchReady()
+                && System.nanoTime() - last.atNanos() < timings.ttl().toNanos() / 3) {
+            return last.state();
+        }
+        long before = changes.get();
+        long at = System.nanoTime();
+        ClusterState state = read();
+        lastRead = new LastRead(state, before, at);
+        return state;
+    }
+
+    private boolean watchReady() {
+        return watches.stream().anyMatch(Watch::ready);
+    }
+
+    private void changed() {
+        changes.incrementAndGet();
+    }
 
     @Override
     public ClusterState read() {
@@ -673,6 +713,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
             }
         }
         // the HA loop must look at the cluster again: a lost session means a lost lock, a reconnect may hide changes
+        changed();
         watches.forEach(w -> w.fire(ChangeKind.OTHER));
     }
 
@@ -680,6 +721,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
         private final ClusterChangeListener listener;
         private CuratorCache cache;
         private boolean open = true;
+        private volatile boolean initialized;
 
         Watch(ClusterChangeListener listener) {
             this.listener = listener;
@@ -692,14 +734,21 @@ public final class ZooKeeperDcsClient implements DcsClient {
             if (cache != null) {
                 cache.close();
             }
+            initialized = false;
+            changed();
             CuratorCache c = CuratorCache.build(framework, root);
             c.listenable().addListener(CuratorCacheListener.builder()
                     .forAll((type, oldData, data) -> {
+                        changed();
                         ChildData d = data != null ? data : oldData;
                         fire(d == null ? ChangeKind.OTHER : kindOf(d.getPath()));
                     })
                     // what happened between registering and the first full load is not reported singly
-                    .forInitialized(() -> fire(ChangeKind.OTHER))
+                    .forInitialized(() -> {
+                        changed();
+                        initialized = true;
+                        fire(ChangeKind.OTHER);
+                    })
                     .afterInitialized()
                     .build());
             c.start();
@@ -717,12 +766,19 @@ public final class ZooKeeperDcsClient implements DcsClient {
             }
         }
 
+        /** Whether this watch reports every change from now on (its cache has made its first full load). */
+        boolean ready() {
+            return open && initialized;
+        }
+
         @Override
         public synchronized void close() {
             if (!open) {
                 return;
             }
             open = false;
+            initialized = false;
+            changed();
             watches.remove(this);
             if (cache != null) {
                 cache.close();
@@ -831,7 +887,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
                 if (!s.awaitConnected(deadline)) {
                     throw unavailable(what, last, "no connection to ZooKeeper (" + s.connectString() + ")");
                 }
-                z = s.calls(deadline, acl);
+                z = s.calls(deadline, acl).beforeEachWrite(this::changed);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DcsUnavailableException("interrupted while trying to " + what, e);
