@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.pgha.distribution.harness.Procs;
 import io.pgha.distribution.harness.Waits;
 import io.pgha.engine.demo.ClusterView;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -262,34 +260,11 @@ class DemoIT {
         return b.toString();
     }
 
-    /** The first of {@code n} consecutive loopback ports that are free now, from the ephemeral range. */
-    private static int consecutiveFreePorts(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                first = s.getLocalPort();
-            }
-            if (first + n - 1 > 65535) {
-                continue;
-            }
-            boolean all = true;
-            for (int p = first; p < first + n && all; p++) {
-                all = bindable(p);
-            }
-            if (all) {
-                return first;
-            }
-        }
-        throw new IllegalStateException("no " + n + " consecutive free ports found on 127.0.0.1");
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+    /**
+     * The first of {@code n} consecutive loopback ports that are free now, from this JVM's block: the rerun takes the
+     * same ports again, and no other test may take them between the runs.
+     */
+    private static int consecutiveFreePorts(int n) {
+        return LoopbackPorts.consecutive(n);
     }
 }

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.pgha.distribution.harness.Procs;
 import io.pgha.distribution.harness.Waits;
 import io.pgha.testkit.TempDirectories;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -173,10 +172,8 @@ class TarballIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return LoopbackPorts.next();
     }
 
 }

@@ -15,7 +15,7 @@ import io.pgha.spi.dcs.Leader;
 import io.pgha.spi.dcs.MemberData;
 import io.pgha.testkit.Timing;
 import io.pgha.testkit.server.EtcdProcess;
-import java.net.ServerSocket;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -27,10 +27,9 @@ class EtcdMultiEndpointIT {
     private static final Timing T = Timing.current();
     private final DcsTimings timings = new DcsTimings(T.seconds(20), T.seconds(1), T.seconds(4));
 
-    private static int deadPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** Nothing listens there: no other test binds a port of this JVM's block. */
+    private static int deadPort() {
+        return LoopbackPorts.next();
     }
 
     @Test

@@ -12,7 +12,7 @@ import io.pgha.spi.dcs.DcsProvider;
 import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.testkit.FakeDcsContext;
-import java.net.ServerSocket;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,10 +60,7 @@ class ProvidersTest {
 
     @Test
     void openDoesNotContactTheStoreAndTheFirstOperationFailsWithinRetryTimeout() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
+        int port = LoopbackPorts.next(); // nothing listens there, and no other test binds it
         ConfigSection section = new ConfigSection("etcd3", Map.of("host", "127.0.0.1:" + port));
         // the first open in a JVM loads jetcd, gRPC and Netty; the bound is on a warm one
         new Etcd3DcsProvider().open(section, FakeDcsContext.of("/service/", "batman", "warmup", FAST)).close();

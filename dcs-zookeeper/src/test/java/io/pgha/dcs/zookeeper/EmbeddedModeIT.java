@@ -13,6 +13,7 @@ import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.MemberData;
 import io.pgha.spi.dcs.Precondition;
 import io.pgha.testkit.FakeDcsContext;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,10 +36,8 @@ class EmbeddedModeIT {
 
     private final ZooKeeperDcsProvider provider = new ZooKeeperDcsProvider();
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    static int freePort() {
+        return LoopbackPorts.next();
     }
 
     static boolean listening(int port) {

@@ -11,9 +11,7 @@ import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.spi.dcs.Precondition;
 import io.pgha.testkit.FakeDcsContext;
 import io.pgha.testkit.Timing;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,18 +44,12 @@ class EmbeddedQuorumIT {
         clients.forEach(DcsClient::close);
     }
 
-    private static List<Integer> freePorts(int n) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                held.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return held.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
+    private static List<Integer> freePorts(int n) {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ports.add(LoopbackPorts.next());
         }
+        return ports;
     }
 
     /** Retries {@code action} while the ensemble is not serving yet (election), up to {@code timeout}. */

@@ -11,9 +11,8 @@ import io.pgha.spi.dcs.DcsTimings;
 import io.pgha.spi.dcs.DcsUnavailableException;
 import io.pgha.spi.dcs.Precondition;
 import io.pgha.testkit.FakeDcsContext;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,12 +67,8 @@ class TlsIT {
         otherCaPem = dir.resolve("other.crt");
         exportPem(other, otherCaPem, dir.resolve("other.key"));
 
-        int plainPort;
-        try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            plainPort = a.getLocalPort();
-            securePort = b.getLocalPort();
-        }
+        int plainPort = LoopbackPorts.next();
+        securePort = LoopbackPorts.next();
         Properties p = new Properties();
         p.setProperty("tickTime", "200");
         p.setProperty("clientPort", Integer.toString(plainPort));

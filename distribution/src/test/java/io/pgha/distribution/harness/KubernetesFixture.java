@@ -11,10 +11,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.pgha.spi.json.Json;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,12 +45,8 @@ public final class KubernetesFixture implements DcsFixture {
 
     /** Starts the mock on a free loopback port and creates the member pods. */
     public static KubernetesFixture launch() {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        // not port 0: the outage tests close and reopen the port, and nothing else may take it meanwhile
+        int port = LoopbackPorts.next();
         try {
             Path dir = Files.createTempDirectory("pgha-k8s-it");
             Path kc = dir.resolve("kubeconfig");

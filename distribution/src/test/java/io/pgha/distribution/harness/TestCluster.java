@@ -1,10 +1,9 @@
 package io.pgha.distribution.harness;
 
 import io.pgha.testkit.TempDirectories;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,15 +201,12 @@ public final class TestCluster implements AutoCloseable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
+    /** A port of this JVM's block (see LoopbackPorts): a member that is down keeps its ports from other tests. */
     private synchronized int freePort() {
         for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = s.getLocalPort();
-                if (usedPorts.add(port)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot find a free loopback port", e);
+            int port = LoopbackPorts.next();
+            if (usedPorts.add(port)) {
+                return port;
             }
         }
         throw new IllegalStateException("no distinct free loopback port found");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.engine.cli.Main;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -48,18 +49,8 @@ class DemoCommandTest {
     }
 
     /** A REST base port with three free ports after it (held by nobody). */
-    private static int freeRestBase() throws Exception {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                p = s.getLocalPort();
-            }
-            if (p + 2 <= 65535 && PortProbe.system().isFree(p + 1, PortProbe.Use.REST)
-                    && PortProbe.system().isFree(p + 2, PortProbe.Use.REST)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no three consecutive free ports found");
+    private static int freeRestBase() {
+        return LoopbackPorts.consecutive(3);
     }
 
     @Test

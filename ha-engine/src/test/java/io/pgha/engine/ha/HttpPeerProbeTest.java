@@ -10,7 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.pgha.spi.dcs.Member;
 import io.pgha.spi.dcs.MemberData;
-import java.net.ServerSocket;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +25,7 @@ class HttpPeerProbeTest {
     @Test
     @DisplayName("D10 a peer that does not answer is logged at WARN with its name and address")
     void unansweredProbeWarns() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = LoopbackPorts.next(); // nothing listens there
         Logger logger = (Logger) LoggerFactory.getLogger(HttpPeerProbe.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();

@@ -9,9 +9,9 @@ import io.pgha.spi.bootstrap.BootstrapMethod;
 import io.pgha.spi.bootstrap.BootstrapResult;
 import io.pgha.spi.replica.ReplicaMethod;
 import io.pgha.spi.replica.ReplicaResult;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,11 +63,7 @@ final class PgFixture implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LoopbackPorts.next();
     }
 
     /** A new instance (nothing on disk yet) for member {@code name}. */

@@ -190,7 +190,8 @@ public final class ConsulStandIn implements AutoCloseable {
         /** Starts serving; returns once the port accepts connections. */
         public ConsulStandIn start() {
             ConsulStandIn standIn = new ConsulStandIn(this);
-            standIn.port = port;
+            // a port of its own rather than port 0: while a test has the stand-in stopped, nothing else may take it
+            standIn.port = port > 0 ? port : LoopbackPorts.next();
             standIn.start();
             return standIn;
         }

@@ -3,8 +3,6 @@ package io.pgha.testkit.server;
 import io.pgha.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -415,20 +413,9 @@ public final class EtcdProcess implements AutoCloseable {
         }
     }
 
-    /** Three distinct free loopback ports, held open together so that they differ, then released for etcd. */
+    /** Three distinct free loopback ports. */
     private static Ports freePorts() {
-        try (ServerSocket a = bind(); ServerSocket b = bind(); ServerSocket c = bind()) {
-            return new Ports(a.getLocalPort(), b.getLocalPort(), c.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find free loopback ports", e);
-        }
-    }
-
-    private static ServerSocket bind() throws IOException {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        return s;
+        return new Ports(LoopbackPorts.next(), LoopbackPorts.next(), LoopbackPorts.next());
     }
 
     private record Ports(int client, int peer, int metrics) {

@@ -7,8 +7,6 @@ import io.pgha.testkit.DatabaseUserCommandRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -256,13 +253,9 @@ public final class PostgresProcess implements AutoCloseable {
         return id;
     }
 
-    /** A free TCP port on the loopback interface. */
+    /** A free TCP port on the loopback interface ({@link LoopbackPorts#next()}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port", e);
-        }
+        return LoopbackPorts.next();
     }
 
     @Override

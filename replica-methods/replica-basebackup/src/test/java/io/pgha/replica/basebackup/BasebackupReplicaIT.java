@@ -11,9 +11,9 @@ import io.pgha.spi.replica.ReplicaRequest;
 import io.pgha.spi.replica.ReplicaResult;
 import io.pgha.testkit.DatabaseUserCommandRunner;
 import io.pgha.testkit.FakePluginContext;
+import io.pgha.testkit.server.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,9 +48,7 @@ class BasebackupReplicaIT {
                 BIN.resolve("initdb").toString(), "--pgdata=" + data, "--auth=trust", "--no-sync", "--username=postgres"),
                 Map.of(), Optional.empty(), Duration.ofSeconds(120), true));
         assertTrue(init.succeeded(), init.output());
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = LoopbackPorts.next();
         List<String> argv = new ArrayList<>(List.of("setsid"));
         argv.addAll(DatabaseUserCommandRunner.asDatabaseUser(List.of(BIN.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + sockets,
@@ -128,10 +126,7 @@ class BasebackupReplicaIT {
     @DisplayName("an unreachable source fails every attempt and leaves a retryable failure with pg_basebackup's message")
     void unreachable() throws Exception {
         Path target = databaseUserDirectory("unreachable");
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = LoopbackPorts.next(); // nothing else binds a port of this JVM's block
         ReplicaResult r = new Basebackup(List.of(), RUNNER, Duration.ofMillis(200)).createReplica(request(target, closed));
         ReplicaResult.Failed f = (ReplicaResult.Failed) r;
         assertTrue(f.retryable());
