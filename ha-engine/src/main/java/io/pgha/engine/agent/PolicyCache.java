@@ -46,7 +46,6 @@ final class PolicyCache implements Function<ClusterState, HaPolicy> {
     /** The same file object, generation and key version: ClusterConfig's data need not be compared. */
     private static boolean sameInputs(Inputs a, Inputs b) {
         return a.file() == b.file() && a.generation() == b.generation()
-                && a.config().map(ClusterConfig::version).equals(b.config().map(ClusterConfig::version))
-                && a.config().isPresent() == b.config().isPresent();
+                && a.config().map(ClusterConfig::version).equals(b.config().map(ClusterConfig::version));
     }
 }

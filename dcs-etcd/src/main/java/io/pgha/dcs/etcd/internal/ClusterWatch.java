@@ -148,16 +148,20 @@ final class ClusterWatch implements AutoCloseable {
      */
     boolean unchangedSince(String key, long revision, long mark) {
         synchronized (lock) {
-            return running && established && watcher != null && mark == continuity
-                    && lastChange.getOrDefault(key, 0L) <= revision;
+            return unbrokenSince(mark) && lastChange.getOrDefault(key, 0L) <= revision;
         }
     }
 
     /** Like {@link #unchangedSince} for every key under the prefix at once. */
     boolean prefixUnchangedSince(long revision, long mark) {
         synchronized (lock) {
-            return running && established && watcher != null && mark == continuity && lastAnyChange <= revision;
+            return unbrokenSince(mark) && lastAnyChange <= revision;
         }
+    }
+
+    /** Live, confirmed by the store, and not restarted since {@code mark} was taken. Called holding {@code lock}. */
+    private boolean unbrokenSince(long mark) {
+        return running && established && watcher != null && mark == continuity;
     }
 
     // jetcd calls our listener while holding its own lock, so jetcd is never called while holding ours.
