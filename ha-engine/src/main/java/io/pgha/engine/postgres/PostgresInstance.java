@@ -52,6 +52,7 @@ public final class PostgresInstance implements AutoCloseable {
     private final DataDirectory dataDirectory;
     private final ConfigFiles configFiles;
     private final PostgresSql sql;
+    private final ReplayTimeline replayTimeline;
     private final AtomicReference<Postmaster> postmaster = new AtomicReference<>();
     private final List<Consumer<PostmasterExit>> exitListeners = new CopyOnWriteArrayList<>();
     private volatile ProcessState state = ProcessState.STOPPED;
@@ -74,6 +75,8 @@ public final class PostgresInstance implements AutoCloseable {
         this.dataDirectory = new DataDirectory(settings.dataDirectory(), user);
         this.configFiles = new ConfigFiles(settings.dataDirectory(), user);
         this.sql = new PostgresSql(SqlConnector.local(settings));
+        this.replayTimeline = new ReplayTimeline(new SqlConnector(settings.localHost(), settings.port(),
+                settings.database(), settings.replication(), settings.connectTimeout(), settings.queryTimeout()));
     }
 
     public PostgresSettings settings() {
@@ -184,7 +187,7 @@ public final class PostgresInstance implements AutoCloseable {
         }
         ServerStatus status;
         try {
-            status = sql.status();
+            status = replayTimeline.correct(sql.status());
         } catch (PostgresException e) {
             return new InstanceObservation(process, Optional.empty(), Map.of(), List.of(), Optional.of(e.getMessage()));
         }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param replayTimestamp standby: {@code pg_last_xact_replay_timestamp()}
  * @param replayPaused standby: {@code pg_is_wal_replay_paused()}
  * @param timeline primary: the timeline of its current WAL; standby: the WAL receiver's timeline, else the latest
- *        restartpoint's
+ *        restartpoint's ({@link PostgresInstance#observe()} corrects the latter to the replayed timeline)
  * @param postmasterStartTime {@code pg_postmaster_start_time()}
  * @param serverVersion {@code server_version_num} (150004)
  * @param walReceiver standby: the WAL receiver, when one runs
@@ -35,6 +35,12 @@ public record ServerStatus(boolean inRecovery, Optional<Lsn> flushLsn, Optional<
         Objects.requireNonNull(walReceiver, "walReceiver is null");
         Objects.requireNonNull(systemIdentifier, "systemIdentifier is null");
         Objects.requireNonNull(confLoadTime, "confLoadTime is null");
+    }
+
+    /** The same reading with another timeline (a standby's replayed one, found by other means). */
+    public ServerStatus withTimeline(long replayedTimeline) {
+        return new ServerStatus(inRecovery, flushLsn, receiveLsn, replayLsn, replayTimestamp, replayPaused,
+                replayedTimeline, postmasterStartTime, serverVersion, walReceiver, systemIdentifier, confLoadTime);
     }
 
     /** Patroni's {@code xlog_location}: primary flush position; standby the greater of received and replayed. */

@@ -62,6 +62,23 @@ public record SqlConnector(String host, int port, String database, Credentials c
 
     /** Opens a connection; the caller closes it. */
     public Connection open() throws SQLException {
+        return connect(properties());
+    }
+
+    /**
+     * Opens a physical replication connection, which accepts only replication commands such as
+     * {@code IDENTIFY_SYSTEM}, sent as simple queries; the caller closes it. The server's pg_hba.conf must allow the
+     * credentials' user to connect for replication, as for a standby's own connection.
+     */
+    public Connection openReplication() throws SQLException {
+        Properties props = properties();
+        props.setProperty("replication", "true");
+        // a replication connection understands only the simple query protocol
+        props.setProperty("preferQueryMode", "simple");
+        return connect(props);
+    }
+
+    private Properties properties() {
         Properties props = new Properties();
         props.setProperty("user", credentials.username());
         credentials.password().ifPresent(p -> props.setProperty("password", p));
@@ -77,6 +94,10 @@ public record SqlConnector(String host, int port, String database, Credentials c
                 props.setProperty(jdbcName, v);
             }
         });
+        return props;
+    }
+
+    private Connection connect(Properties props) throws SQLException {
         // The driver is used directly, not through DriverManager: plugin class loaders must not matter here.
         Connection c = new org.postgresql.Driver().connect(url(), props);
         if (c == null) {

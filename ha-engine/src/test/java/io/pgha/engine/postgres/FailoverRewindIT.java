@@ -120,4 +120,55 @@ class FailoverRewindIT {
         b.sql().syncPhysicalSlots(Set.of("a"), Set.of());
         PgFixture.await("a streams from b", Duration.ofSeconds(60), () -> PgFixture.quietly(() -> a.sql().status().streaming()));
     }
+
+    @Test
+    @DisplayName("a standby that followed a promotion and stopped streaming reports its replayed timeline, not its "
+            + "restartpoint's lagging one")
+    void replayTimelineOfAStandbyWithoutWalReceiver() {
+        PostgresInstance a = fixture.runningPrimary("a");
+        fixture.psql(a, "CREATE TABLE t(x text); INSERT INTO t VALUES ('before')");
+        PostgresInstance b = fixture.runningReplica("b", a, "b");
+        PostgresInstance c = fixture.runningReplica("c", a, "c");
+        PgFixture.await("b and c stream from a", Duration.ofSeconds(60), () -> PgFixture.quietly(
+                () -> b.sql().status().streaming() && c.sql().status().streaming()));
+        PgFixture.await("c replays 'before'", Duration.ofSeconds(30),
+                () -> PgFixture.quietly(() -> fixture.psql(c, "SELECT count(*) FROM t").equals("1")));
+
+        b.promote(Duration.ofSeconds(60));
+        fixture.psql(b, "INSERT INTO t VALUES ('on timeline 2')");
+        b.sql().createPhysicalSlot("c");
+        // no time-driven restartpoint on c during the test: its latest restartpoint stays on timeline 1
+        Map<String, String> params = new java.util.LinkedHashMap<>(fixture.config().parameters());
+        params.put("checkpoint_timeout", "1h");
+        ServerConfig noRestartpoints = new ServerConfig(params, fixture.config().pgHba(), fixture.config().pgIdent());
+        assertTrue(c.follow(following(b, "c"), noRestartpoints));
+        PgFixture.await("c streams timeline 2 from b and replays past the fork", Duration.ofSeconds(60),
+                () -> PgFixture.quietly(() -> c.sql().status().streaming()
+                        && fixture.psql(c, "SELECT count(*) FROM t WHERE x = 'on timeline 2'").equals("1")));
+        assertEquals(2, c.observe().status().orElseThrow().timeline(), "a streaming standby: the receiver's timeline");
+
+        assertTrue(c.follow(ServerRole.standbyWithoutSource(), noRestartpoints));
+        PgFixture.await("c stops streaming", Duration.ofSeconds(30),
+                () -> PgFixture.quietly(() -> c.sql().status().walReceiver().isEmpty()));
+        ServerStatus raw = c.sql().status();
+        assertEquals(1, raw.timeline(), "precondition: c's latest restartpoint is still on timeline 1");
+        ServerStatus observed = c.observe().status().orElseThrow();
+        assertEquals(2, observed.timeline(), "observe() reports the timeline c replayed");
+        assertEquals(raw.replayLsn(), observed.replayLsn());
+
+        // the divergence check of the HA loop, with either timeline: only the lagging one says "diverged"
+        SourceTimeline history = b.sql().sourceTimeline();
+        Lsn replayed = observed.replayLsn().orElseThrow();
+        assertTrue(RewindDecision.decideForStandby(raw.timeline(), replayed, history).needed(),
+                "the restartpoint's timeline makes c look diverged");
+        RewindDecision decision = RewindDecision.decideForStandby(observed.timeline(), replayed, history);
+        assertFalse(decision.needed(), decision.reason());
+
+        // a refused replication connection leaves the restartpoint's timeline, as before
+        PostgresSettings cs = c.settings();
+        ReplayTimeline refused = new ReplayTimeline(new SqlConnector(cs.localHost(), cs.port(), cs.database(),
+                Credentials.of(cs.replication().username(), "not-the-password"), cs.connectTimeout(),
+                cs.queryTimeout()));
+        assertEquals(1, refused.correct(raw).timeline());
+    }
 }
