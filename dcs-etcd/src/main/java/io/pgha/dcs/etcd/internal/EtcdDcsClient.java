@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * member record only the member lease's keepalive ({@link OwnedKey}). Without a live watch, or after any event on the
  * key, the key is read or written again, as before. While nothing changes, {@link #readRecent()} answers from the last
  * read (the watch tells when something did). An idle leader thus makes two calls per cycle (two keepalives) instead
- * of five, a replica one instead of three.
+ * of five, a replica one instead of three; each keepalive is one message on a stream kept open
+ * ({@link KeepAliveStream}), not a stream of its own.
  *
  * <h2>Writes</h2>
  * The lock race is a transaction {@code if create_revision(leader) == 0 then put(leader, lease) else get(leader)};
@@ -69,6 +70,7 @@ public final class EtcdDcsClient implements DcsClient {
     private final ByteSequence prefixBytes;
     private final ByteSequence leaderKey;
     private final ByteSequence memberKey;
+    private final KeepAliveStream keepAlives = new KeepAliveStream();
     private final LeaseSlot leaderLease;
     private final LeaseSlot memberLease;
     private final ClusterWatch watch;
@@ -89,8 +91,8 @@ public final class EtcdDcsClient implements DcsClient {
         this.prefixBytes = bytes(prefix);
         this.leaderKey = key(PatroniLayout.LEADER);
         this.memberKey = key(PatroniLayout.MEMBERS + name);
-        this.leaderLease = new LeaseSlot(connection, "leader lock");
-        this.memberLease = new LeaseSlot(connection, "member key");
+        this.leaderLease = new LeaseSlot(connection, keepAlives, "leader lock");
+        this.memberLease = new LeaseSlot(connection, keepAlives, "member key");
         this.watch = new ClusterWatch(connection, prefix);
         this.leaderSeen = new OwnedKey(watch, prefix + PatroniLayout.LEADER);
         this.memberSeen = new OwnedKey(watch, prefix + PatroniLayout.MEMBERS + name);
@@ -443,6 +445,7 @@ public final class EtcdDcsClient implements DcsClient {
     public void close() {
         try {
             watch.close();
+            keepAlives.close();
         } finally {
             connection.close();
         }
@@ -451,6 +454,11 @@ public final class EtcdDcsClient implements DcsClient {
     /** Calls this client has started on the store, retries not counted. */
     long callsStarted() {
         return connection.callsStarted();
+    }
+
+    /** Lease keepalive streams this client has opened. */
+    long keepAliveStreamsOpened() {
+        return keepAlives.streamsOpened();
     }
 
     /** The etcd endpoints this client talks to, comma-separated. */

@@ -1,7 +1,6 @@
 package io.pgha.dcs.etcd.internal;
 
 import io.etcd.jetcd.lease.LeaseGrantResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 
 /**
  * One etcd lease that this client keeps alive only when asked, never in the background.
@@ -14,12 +13,14 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
  */
 final class LeaseSlot {
     private final EtcdConnection connection;
+    private final KeepAliveStream keepAlives;
     private final String purpose;
     private long id;
     private long ttlSeconds;
 
-    LeaseSlot(EtcdConnection connection, String purpose) {
+    LeaseSlot(EtcdConnection connection, KeepAliveStream keepAlives, String purpose) {
         this.connection = connection;
+        this.keepAlives = keepAlives;
         this.purpose = purpose;
     }
 
@@ -56,9 +57,8 @@ final class LeaseSlot {
         }
         long leaseId = id;
         try {
-            LeaseKeepAliveResponse r = connection.call("keep the " + purpose + " lease alive",
-                    c -> c.getLeaseClient().keepAliveOnce(leaseId));
-            return r.getTTL() > 0;
+            long ttl = connection.call("keep the " + purpose + " lease alive", c -> keepAlives.keepAlive(c, leaseId));
+            return ttl > 0;
         } catch (EtcdConnection.LeaseNotFoundException e) {
             forget(leaseId);
             return false;

@@ -113,6 +113,7 @@ class EtcdIdleCycleIT {
             assertEquals(version, m.version(), "the unchanged record was rewritten");
             assertTrue(a.read().isLeader("a"), "the lock expired although its lease was kept alive");
             assertTrue(cycles > 5);
+            assertEquals(1, a.keepAliveStreamsOpened(), "each keepalive should be a message on one open stream");
             // the watch saw no change: the cycle's read is the last one again, until a third of the ttl has passed
             assertTrue(reads >= 2 && reads <= cycles / 2 + 1, reads + " reads in " + cycles + " idle cycles");
 
@@ -176,6 +177,22 @@ class EtcdIdleCycleIT {
             assertTrue(b.acquireLeader(), "the lock could not be taken after the deletion");
             assertFalse(a.refreshLeader(), "the old holder refreshed the new holder's lock");
             assertTrue(b.refreshLeader());
+        }
+    }
+
+    @Test
+    @DisplayName("a lease revoked by someone else ends the lock at the next refresh, and the next lock gets a new lease")
+    void foreignRevokeOfTheLease() {
+        try (EtcdDcsClient a = open("owned-revoke", "a")) {
+            watched(a);
+            assertTrue(a.acquireLeader());
+            assertTrue(a.refreshLeader());
+            long lease = Long.parseLong(a.read().leader().orElseThrow().session());
+            raw.getLeaseClient().revoke(lease).join();
+            assertFalse(a.refreshLeader(), "the holder refreshed a lock whose lease was revoked");
+            assertTrue(a.acquireLeader(), "the lock could not be taken again after its lease was revoked");
+            assertTrue(a.refreshLeader());
+            assertTrue(Long.parseLong(a.read().leader().orElseThrow().session()) != lease, "the revoked lease was reused");
         }
     }
 
