@@ -108,6 +108,10 @@ public final class ZooKeeperDcsClient implements DcsClient {
     private final AtomicLong changes = new AtomicLong();
     /** The last read of {@link #readRecent()}, with the change count before it and when it started. */
     private volatile LastRead lastRead;
+    /** Our member record as last seen in the store (see {@link #publishMember}); guarded by {@code memberLease}. */
+    private PublishedMember publishedMember;
+    /** Calls started, retries not counted (see ZooKeeperIdleCycleIT). */
+    private final AtomicLong callsStarted = new AtomicLong();
     private volatile ZkSession session;
     private volatile boolean renewSession;
     private volatile boolean closed;
@@ -168,6 +172,11 @@ public final class ZooKeeperDcsClient implements DcsClient {
         ClusterState state = read();
         lastRead = new LastRead(state, before, at);
         return state;
+    }
+
+    /** Calls this client has started on the store, retries not counted. */
+    long callsStarted() {
+        return callsStarted.get();
     }
 
     private boolean watchReady() {
@@ -350,14 +359,35 @@ public final class ZooKeeperDcsClient implements DcsClient {
     @Override
     public void publishMember(MemberData member) {
         Objects.requireNonNull(member, "member is null");
+        byte[] data = member.toJson().getBytes(StandardCharsets.UTF_8);
         synchronized (memberLease) {
-            publishMemberOnce(member);
+            if (!memberVouchedFor(data)) {
+                long mark = changes.get();
+                publishMemberOnce(data);
+                publishedMember = new PublishedMember(data, mark);
+            }
             memberLease.renewed();
         }
     }
 
-    private void publishMemberOnce(MemberData member) {
-        byte[] data = member.toJson().getBytes(StandardCharsets.UTF_8);
+    /**
+     * Whether our member node is known to hold {@code data} without asking the store: it was last seen (checked or
+     * written) with that record, and nothing counted in {@link #changes} happened since, while an initialised watch
+     * runs. A deletion or change of the node by anyone, a lost or replaced session and every write of ours move that
+     * count. Unlike the leader lock, the member key vouches for no one's safety, and ZooKeeper keeps it alive with the
+     * session, not with this call: the server still removes it within the session timeout (the ttl) of losing us.
+     */
+    private boolean memberVouchedFor(byte[] data) {
+        PublishedMember p = publishedMember;
+        return p != null && p.changes() == changes.get() && Arrays.equals(p.data(), data) && watchReady()
+                && !renewSession && !memberLease.lapsed();
+    }
+
+    /** A member record as it was last seen in the store, and the change count before that was checked. */
+    private record PublishedMember(byte[] data, long changes) {
+    }
+
+    private void publishMemberOnce(byte[] data) {
         call("publish member " + memberName, (z, retried) -> {
             while (true) {
                 ZkCalls.Node n = z.getData(memberPath());
@@ -388,6 +418,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
     public void deleteMember() {
         synchronized (memberLease) {
             memberLease.stop();
+            publishedMember = null;
             call("delete member " + memberName, (z, retried) -> {
                 z.delete(memberPath(), -1);
                 return null;
@@ -405,17 +436,25 @@ public final class ZooKeeperDcsClient implements DcsClient {
         private boolean active;
         private long renewedAt;
         private ScheduledFuture<?> timer;
+        private long timerDueAt;
 
         Lease(String key, boolean checkValue) {
             this.key = key;
             this.checkValue = checkValue;
         }
 
-        /** Called with the monitor held, after a successful refresh. */
+        /**
+         * Called with the monitor held, after a successful refresh. A pending timer due no later than the new expiry
+         * is kept: when it fires it waits again for the time left. Rearming it on every refresh would leave one
+         * cancelled task per refresh in the guard's queue, each waking the guard thread when its time comes.
+         */
         void renewed() {
             active = true;
             renewedAt = System.nanoTime();
-            schedule(timings.ttl().toNanos());
+            long expiresAt = renewedAt + timings.ttl().toNanos();
+            if (timer == null || timer.isDone() || timerDueAt - expiresAt > 0) {
+                schedule(timings.ttl().toNanos());
+            }
         }
 
         /** Called with the monitor held: the node is no longer ours to keep. */
@@ -436,7 +475,9 @@ public final class ZooKeeperDcsClient implements DcsClient {
                 timer.cancel(false);
             }
             if (!closed) {
-                timer = guardThread.schedule(this::onTimer, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+                long delay = Math.max(0, delayNanos);
+                timerDueAt = System.nanoTime() + delay;
+                timer = guardThread.schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -873,6 +914,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
      * @param missingIsDone whether {@link KeeperException.NoNodeException} escaping the attempt means success
      */
     private <T> T call(String what, Attempt<T> attempt, boolean missingIsDone) {
+        callsStarted.incrementAndGet();
         long deadline = System.nanoTime() + timings.retryTimeout().toNanos();
         renewSessionIfDue(deadline);
         Exception last = null;
