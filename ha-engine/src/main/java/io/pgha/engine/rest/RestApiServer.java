@@ -48,6 +48,9 @@ public final class RestApiServer implements AutoCloseable {
         setIfAbsent("sun.net.httpserver.nodelay", "true");
         // A client gets 10 s to send its request; a slow one would otherwise hold a worker thread indefinitely.
         setIfAbsent("sun.net.httpserver.maxReqTime", "10");
+        // The timer that enforces it checks every second by default, a wake-up per second in an idle agent; checked
+        // every 5 s, a slow client is cut off after 10 to 15 s.
+        setIfAbsent("sun.net.httpserver.timerMillis", "5000");
     }
 
     private final RestApiSettings settings;
