@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * <p>The guard is a small state machine. {@link #renewed} arms it (or moves its deadline): the lock was refreshed by
  * a request sent at a known moment, so it is ours until {@code sent + ttl}, and PostgreSQL must not accept writes
  * after {@code sent + ttl - margin}, the margin covering the worst-case fencing stop. One timer is armed at that
- * deadline; when it fires before the next renewal, the guard fences (an immediate stop, then SIGKILL). {@link
+ * deadline (or earlier: a renewal does not move a pending timer, which re-arms itself for the deadline then in force
+ * when it fires); when it fires before the next renewal, the guard fences (an immediate stop, then SIGKILL). {@link
  * #released} disarms it, and the HA loop calls it only once PostgreSQL is confirmed not to run as a primary: while
  * that is unknown (a failed stop, an unreadable status) the guard stays armed.
  *
@@ -40,6 +41,10 @@ public final class LeaseGuard implements AutoCloseable {
     private State state = State.DISARMED;
     private long fenceAt;
     private HaClock.Timer timer;
+    /** Whether a timer is armed and has not run; when it is due; the token of the one armed last. */
+    private boolean timerPending;
+    private long timerDueAt;
+    private long timerToken;
     private long fences;
     private final FenceListener listener;
 
@@ -70,10 +75,13 @@ public final class LeaseGuard implements AutoCloseable {
     public void renewed(long sentAtNanos, Duration ttl, Duration margin) {
         long deadline = sentAtNanos + ttl.toNanos() - margin.toNanos();
         synchronized (lock) {
-            cancelTimer();
             state = State.ARMED;
             fenceAt = deadline;
-            timer = clock.schedule(deadline, () -> fire(deadline));
+            // A pending timer due no later than the new deadline stays armed: when it fires, it arms itself again for
+            // the deadline then current. Replacing it on every renewal would wake the timer thread once per cycle.
+            if (!timerPending || timerDueAt - deadline > 0) {
+                armTimer(deadline);
+            }
         }
         if (external != ExternalFence.NONE) {
             // asks PostgreSQL for its pid only when someone outside will need it
@@ -127,13 +135,37 @@ public final class LeaseGuard implements AutoCloseable {
         }
     }
 
-    private void fire(long deadline) {
+    /** Called with the lock held. */
+    private void armTimer(long dueAt) {
+        cancelTimer();
+        long token = timerToken;
+        timerDueAt = dueAt;
+        timerPending = true;
+        HaClock.Timer t = clock.schedule(dueAt, () -> fire(token));
+        if (timerToken == token && timerPending) {
+            timer = t; // not if a clock ran the task at once, and it armed another
+        }
+    }
+
+    private void fire(long token) {
+        long deadline;
         long count;
         synchronized (lock) {
-            // a renewal or release that raced with the timer wins: only the deadline the timer was armed for counts
-            if (state != State.ARMED || fenceAt != deadline) {
+            if (token != timerToken || !timerPending) {
+                return; // cancelled or replaced while it was being run
+            }
+            timerPending = false;
+            timer = null;
+            long dueAt = timerDueAt;
+            if (state != State.ARMED) {
                 return;
             }
+            if (fenceAt - dueAt > 0) {
+                // renewed since this timer was armed: wait for the deadline now in force
+                armTimer(fenceAt);
+                return;
+            }
+            deadline = fenceAt;
             state = State.FENCED;
             fenceAt = 0;
             timer = null;
@@ -153,11 +185,14 @@ public final class LeaseGuard implements AutoCloseable {
         }
     }
 
+    /** Called with the lock held. */
     private void cancelTimer() {
         if (timer != null) {
             timer.cancel();
             timer = null;
         }
+        timerPending = false;
+        timerToken++; // a cancelled task that runs anyway finds its token stale
     }
 
     @Override
