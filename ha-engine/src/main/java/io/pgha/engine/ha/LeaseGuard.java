@@ -41,8 +41,7 @@ public final class LeaseGuard implements AutoCloseable {
     private State state = State.DISARMED;
     private long fenceAt;
     private HaClock.Timer timer;
-    /** Whether a timer is armed and has not run; when it is due; the token of the one armed last. */
-    private boolean timerPending;
+    /** When the armed timer is due, and the token it runs with (stale once it is cancelled or replaced). */
     private long timerDueAt;
     private long timerToken;
     private long fences;
@@ -79,7 +78,7 @@ public final class LeaseGuard implements AutoCloseable {
             fenceAt = deadline;
             // A pending timer due no later than the new deadline stays armed: when it fires, it arms itself again for
             // the deadline then current. Replacing it on every renewal would wake the timer thread once per cycle.
-            if (!timerPending || timerDueAt - deadline > 0) {
+            if (timer == null || timerDueAt - deadline > 0) {
                 armTimer(deadline);
             }
         }
@@ -135,26 +134,21 @@ public final class LeaseGuard implements AutoCloseable {
         }
     }
 
-    /** Called with the lock held. */
+    /** Called with the lock held. The clock runs the task on another thread, so it waits for this to return. */
     private void armTimer(long dueAt) {
         cancelTimer();
         long token = timerToken;
         timerDueAt = dueAt;
-        timerPending = true;
-        HaClock.Timer t = clock.schedule(dueAt, () -> fire(token));
-        if (timerToken == token && timerPending) {
-            timer = t; // not if a clock ran the task at once, and it armed another
-        }
+        timer = clock.schedule(dueAt, () -> fire(token));
     }
 
     private void fire(long token) {
         long deadline;
         long count;
         synchronized (lock) {
-            if (token != timerToken || !timerPending) {
+            if (token != timerToken) {
                 return; // cancelled or replaced while it was being run
             }
-            timerPending = false;
             timer = null;
             long dueAt = timerDueAt;
             if (state != State.ARMED) {
@@ -168,7 +162,6 @@ public final class LeaseGuard implements AutoCloseable {
             deadline = fenceAt;
             state = State.FENCED;
             fenceAt = 0;
-            timer = null;
             count = ++fences;
         }
         try {
@@ -191,7 +184,6 @@ public final class LeaseGuard implements AutoCloseable {
             timer.cancel();
             timer = null;
         }
-        timerPending = false;
         timerToken++; // a cancelled task that runs anyway finds its token stale
     }
 

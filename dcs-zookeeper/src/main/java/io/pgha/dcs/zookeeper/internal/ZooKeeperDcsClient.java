@@ -436,7 +436,6 @@ public final class ZooKeeperDcsClient implements DcsClient {
         private boolean active;
         private long renewedAt;
         private ScheduledFuture<?> timer;
-        private long timerDueAt;
 
         Lease(String key, boolean checkValue) {
             this.key = key;
@@ -451,9 +450,9 @@ public final class ZooKeeperDcsClient implements DcsClient {
         void renewed() {
             active = true;
             renewedAt = System.nanoTime();
-            long expiresAt = renewedAt + timings.ttl().toNanos();
-            if (timer == null || timer.isDone() || timerDueAt - expiresAt > 0) {
-                schedule(timings.ttl().toNanos());
+            long ttl = timings.ttl().toNanos();
+            if (timer == null || timer.isDone() || timer.getDelay(TimeUnit.NANOSECONDS) > ttl) {
+                schedule(ttl);
             }
         }
 
@@ -475,9 +474,7 @@ public final class ZooKeeperDcsClient implements DcsClient {
                 timer.cancel(false);
             }
             if (!closed) {
-                long delay = Math.max(0, delayNanos);
-                timerDueAt = System.nanoTime() + delay;
-                timer = guardThread.schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
+                timer = guardThread.schedule(this::onTimer, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
             }
         }
 
