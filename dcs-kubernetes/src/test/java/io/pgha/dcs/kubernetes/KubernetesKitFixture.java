@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pgha.spi.ConfigSection;
@@ -15,6 +14,7 @@ import io.pgha.spi.dcs.DcsClient;
 import io.pgha.spi.dcs.DcsContext;
 import io.pgha.spi.json.Json;
 import io.pgha.spi.json.JsonException;
+import io.pgha.testkit.Timing;
 import io.pgha.testkit.dcs.DcsCapability;
 import io.pgha.testkit.dcs.DcsKitFixture;
 import java.nio.file.Files;
@@ -24,8 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The contract kit's fixture for Kubernetes: fabric8's mock API server in CRUD mode on loopback, clients opened
@@ -57,6 +59,7 @@ final class KubernetesKitFixture implements DcsKitFixture {
     private final Path kubeconfig;
     private final KubernetesClient admin;
     private final boolean endpoints;
+    private final Queue<List<String>> podsAwaitingServer = new ConcurrentLinkedQueue<>();
 
     KubernetesKitFixture(boolean endpoints) {
         this.endpoints = endpoints;
@@ -116,23 +119,9 @@ final class KubernetesKitFixture implements DcsKitFixture {
         return new KubernetesDcsProvider().open(new ConfigSection("kubernetes", section(ns)), context);
     }
 
+    /** Remembers a pod to create as soon as the server is back: {@link #startServer()} creates it before returning. */
     private void createLater(String ns, String scope, String name) {
-        Thread t = new Thread(() -> {
-            for (int i = 0; i < 600; i++) {
-                try {
-                    ensurePod(ns, scope, name);
-                    return;
-                } catch (KubernetesClientException e) {
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }, "kit-create-pod-" + name);
-        t.setDaemon(true);
-        t.start();
+        podsAwaitingServer.add(List.of(ns, scope, name));
     }
 
     /** Creates the member's pod with the cluster's labels, as its StatefulSet would, unless it exists. */
@@ -161,7 +150,7 @@ final class KubernetesKitFixture implements DcsKitFixture {
      */
     @Override
     public java.time.Duration expiryTolerance() {
-        return io.pgha.testkit.Timing.current().seconds(3);
+        return Timing.current().seconds(3);
     }
 
     /**
@@ -193,6 +182,19 @@ final class KubernetesKitFixture implements DcsKitFixture {
     @Override
     public void startServer() {
         api.restart();
+        // the pods of members opened during the outage existed all along in real life: they are there before any
+        // client can reach the server again
+        for (List<String> pod; (pod = podsAwaitingServer.poll()) != null; ) {
+            List<String> p = pod;
+            Timing.await(Timing.current().seconds(10), () -> {
+                try {
+                    ensurePod(p.get(0), p.get(1), p.get(2));
+                    return true;
+                } catch (KubernetesClientException e) {
+                    return false;
+                }
+            }, () -> "creating pod " + p.get(0) + "/" + p.get(2) + " once the mock API server was back");
+        }
     }
 
     private String leaderObject(String scope) {

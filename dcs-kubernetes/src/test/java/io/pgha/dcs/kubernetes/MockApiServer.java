@@ -47,7 +47,7 @@ final class MockApiServer implements AutoCloseable {
     KubernetesClient client() {
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
                 .withRequestRetryBackoffLimit(0).withRequestTimeout(2000).withConnectionTimeout(1000)
-                .withNamespace("default").build()).build();
+                .withNamespace("default").withHttp2Disable(true).build()).build();
     }
 
     /** Closes the port and every open connection; the objects stay. */
@@ -130,8 +130,17 @@ final class MockApiServer implements AutoCloseable {
         return "fabric8 KubernetesMockServer (CRUD mode) at " + url();
     }
 
+    /**
+     * Stops for good. Fabric8's mock gives up waiting for Vert.x to close after a few seconds when connections are
+     * still draining; at the end of a run that is not a test's failure, so it is reported and the run goes on.
+     */
     @Override
     public synchronized void close() {
-        stop();
+        try {
+            stop();
+        } catch (IllegalStateException e) {
+            server = null;
+            System.out.println("mock API server at " + url() + " did not finish closing: " + e);
+        }
     }
 }
