@@ -22,7 +22,7 @@ import java.util.HashMap;
  * a kubeconfig that points at it, so that clients find it the way agents do.
  */
 final class MockApiServer implements AutoCloseable {
-    private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
+    private final KubernetesCrudDispatcher dispatcher = new NonBlockingWatchDispatcher();
     private final int port;
     private KubernetesMockServer server;
 

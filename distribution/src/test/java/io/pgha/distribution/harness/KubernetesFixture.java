@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.pgha.dcs.kubernetes.NonBlockingWatchDispatcher;
 import io.pgha.spi.json.Json;
 import io.pgha.testkit.server.LoopbackPorts;
 import java.io.IOException;
@@ -33,7 +34,7 @@ import java.util.TreeMap;
  */
 public final class KubernetesFixture implements DcsFixture {
     public static final String NAMESPACE = "pgha-it";
-    private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
+    private final KubernetesCrudDispatcher dispatcher = new NonBlockingWatchDispatcher();
     private final int port;
     private final Path kubeconfig;
     private KubernetesMockServer server;
