@@ -59,7 +59,11 @@ final class KubernetesKitFixture implements DcsKitFixture {
     private final Path kubeconfig;
     private final KubernetesClient admin;
     private final boolean endpoints;
-    private final Queue<List<String>> podsAwaitingServer = new ConcurrentLinkedQueue<>();
+    private final Queue<PendingPod> podsAwaitingServer = new ConcurrentLinkedQueue<>();
+
+    /** The pod of a member opened while the server was stopped. */
+    private record PendingPod(String namespace, String scope, String name) {
+    }
 
     KubernetesKitFixture(boolean endpoints) {
         this.endpoints = endpoints;
@@ -121,7 +125,7 @@ final class KubernetesKitFixture implements DcsKitFixture {
 
     /** Remembers a pod to create as soon as the server is back: {@link #startServer()} creates it before returning. */
     private void createLater(String ns, String scope, String name) {
-        podsAwaitingServer.add(List.of(ns, scope, name));
+        podsAwaitingServer.add(new PendingPod(ns, scope, name));
     }
 
     /** Creates the member's pod with the cluster's labels, as its StatefulSet would, unless it exists. */
@@ -184,16 +188,16 @@ final class KubernetesKitFixture implements DcsKitFixture {
         api.restart();
         // the pods of members opened during the outage existed all along in real life: they are there before any
         // client can reach the server again
-        for (List<String> pod; (pod = podsAwaitingServer.poll()) != null; ) {
-            List<String> p = pod;
+        for (PendingPod pod; (pod = podsAwaitingServer.poll()) != null; ) {
+            PendingPod p = pod;
             Timing.await(Timing.current().seconds(10), () -> {
                 try {
-                    ensurePod(p.get(0), p.get(1), p.get(2));
+                    ensurePod(p.namespace(), p.scope(), p.name());
                     return true;
                 } catch (KubernetesClientException e) {
                     return false;
                 }
-            }, () -> "creating pod " + p.get(0) + "/" + p.get(2) + " once the mock API server was back");
+            }, () -> "creating pod " + p.namespace() + "/" + p.name() + " once the mock API server was back");
         }
     }
 
