@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -182,10 +183,7 @@ class KubernetesMockTest {
         create("mock6", "busy", Map.of());
         // fabric8's own dispatcher froze the event loop for 30 s in such a round now and then; 10 s tells the two
         // apart on a loaded machine
-        try (KubernetesClient patient = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(api.url())
-                        .withRequestRetryBackoffLimit(0).withRequestTimeout(10_000).withHttp2Disable(true)
-                        .build()).build()) {
+        try (KubernetesClient patient = api.client(Duration.ofSeconds(10))) {
             for (int round = 0; round < 60; round++) {
                 CountDownLatch first = new CountDownLatch(1);
                 Watch w = patient.configMaps().inNamespace("mock6").withName("busy").watch(new Watcher<ConfigMap>() {

@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 
 /**
@@ -42,12 +43,17 @@ final class MockApiServer implements AutoCloseable {
 
     /**
      * A client for setting up and inspecting objects directly (not through the provider). It does not retry, and
-     * gives up after a second, so that it fails at once while the server is stopped.
+     * gives up after 2 s, so that it fails at once while the server is stopped.
      */
     KubernetesClient client() {
+        return client(Duration.ofSeconds(2));
+    }
+
+    /** Such a client, waiting up to {@code requestTimeout} for each answer. */
+    KubernetesClient client(Duration requestTimeout) {
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
-                .withRequestRetryBackoffLimit(0).withRequestTimeout(2000).withConnectionTimeout(1000)
-                .withNamespace("default").withHttp2Disable(true).build()).build();
+                .withRequestRetryBackoffLimit(0).withRequestTimeout((int) requestTimeout.toMillis())
+                .withConnectionTimeout(1000).withNamespace("default").withHttp2Disable(true).build()).build();
     }
 
     /** Closes the port and every open connection; the objects stay. */
@@ -130,17 +136,8 @@ final class MockApiServer implements AutoCloseable {
         return "fabric8 KubernetesMockServer (CRUD mode) at " + url();
     }
 
-    /**
-     * Stops for good. Fabric8's mock gives up waiting for Vert.x to close after a few seconds when connections are
-     * still draining; at the end of a run that is not a test's failure, so it is reported and the run goes on.
-     */
     @Override
     public synchronized void close() {
-        try {
-            stop();
-        } catch (IllegalStateException e) {
-            server = null;
-            System.out.println("mock API server at " + url() + " did not finish closing: " + e);
-        }
+        stop();
     }
 }

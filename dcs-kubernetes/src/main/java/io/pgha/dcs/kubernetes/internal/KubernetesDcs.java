@@ -115,8 +115,7 @@ public final class KubernetesDcs {
                 .withWatchReconnectInterval(500)
                 .withWatchReconnectLimit(-1)
                 // HTTP/1.1, as Patroni speaks: a lock update then has a connection of its own instead of sharing one
-                // HTTP/2 connection with the watches, where one stalled connection stalls both. Over plain http, the
-                // JDK client's HTTP/2 upgrade also stalled requests for seconds against fabric8's API server.
+                // HTTP/2 connection with the watches, where one stalled connection stalls both
                 .withHttp2Disable(true)
                 .build();
     }
